@@ -1,0 +1,71 @@
+using System.Text.Json;
+using ApiLed.ServiceDefaults.Storage;
+using ApiLed.ServiceDefaults.Telemetry;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace ApiLed.ServiceDefaults.Hosting;
+
+/// <summary>What every ApiLed service has: telemetry, problem+json errors, correlation ids and health endpoints.</summary>
+public static class ServiceDefaultsExtensions
+{
+    public const string ReadyTag = "ready";
+
+    public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string serviceName)
+    {
+        builder.AddApiLedTelemetry(serviceName);
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
+        {
+            context.ProblemDetails.Extensions["correlationId"] = CorrelationContext.Current;
+            context.ProblemDetails.Extensions.Remove("exception");
+        });
+        builder.Services.AddHealthChecks();
+        builder.Services.AddTransient<CorrelationIdPropagationHandler>();
+        builder.Services.ConfigureHttpClientDefaults(http => http.AddHttpMessageHandler<CorrelationIdPropagationHandler>());
+        builder.Services.AddEndpointsApiExplorer();
+        return builder;
+    }
+
+    /// <summary>Registers the service's SQLite store (section <c>Store</c>) with its readiness check.</summary>
+    public static WebApplicationBuilder AddSqliteStore(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddValidatedOptions<StoreOptions>(StoreOptions.Section);
+        builder.Services.AddSingleton<SqliteDatabase>();
+        builder.Services.AddSingleton<IdempotentRequests>();
+        builder.Services.AddHealthChecks().AddCheck<SqliteDatabase>("store", tags: [ReadyTag]);
+        return builder;
+    }
+
+    /// <summary>Error handling (problem+json, never a stack trace) and correlation ids, first in the pipeline.</summary>
+    public static WebApplication UseServiceDefaults(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseMiddleware<CorrelationIdMiddleware>();
+        return app;
+    }
+
+    /// <summary><c>/health/live</c> (the process answers) and <c>/health/ready</c> (its store and broker work).</summary>
+    public static IEndpointRouteBuilder MapDefaultEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteHealth })
+            .ExcludeFromDescription();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = WriteHealth })
+            .ExcludeFromDescription();
+        return app;
+    }
+
+    private static Task WriteHealth(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
+        }, JsonSerializerOptions.Web));
+    }
+}

@@ -1,0 +1,94 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace ApiLed.ServiceDefaults.Storage;
+
+/// <summary>Settings of a service's own SQLite store (section <c>Store</c>).</summary>
+public sealed record StoreOptions
+{
+    public const string Section = "Store";
+
+    /// <summary>Path of the SQLite file; its folder is created when missing.</summary>
+    [Required]
+    public string Path { get; init; } = "";
+}
+
+/// <summary>
+/// A service's SQLite store. Writes go one at a time through <see cref="WriteAsync{T}"/> (an immediate
+/// transaction behind an in-process gate), so a conditional update is atomic under any concurrency.
+/// </summary>
+public sealed class SqliteDatabase(IOptions<StoreOptions> options) : IHealthCheck, IDisposable
+{
+    private readonly SemaphoreSlim writeGate = new(1, 1);
+    private readonly string connectionString = new SqliteConnectionStringBuilder
+    {
+        DataSource = options.Value.Path,
+        Mode = SqliteOpenMode.ReadWriteCreate,
+        Cache = SqliteCacheMode.Private,
+        DefaultTimeout = 30,
+    }.ToString();
+
+    public async Task<SqliteConnection> OpenAsync(CancellationToken ct)
+    {
+        var connection = new SqliteConnection(connectionString);
+        await connection.OpenAsync(ct);
+        await connection.ExecuteAsync("PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;", null, ct);
+        return connection;
+    }
+
+    /// <summary>Creates the folder and the schema (idempotent DDL) and turns on write-ahead logging.</summary>
+    public async Task MigrateAsync(string schema, CancellationToken ct)
+    {
+        var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(options.Value.Path));
+        if (!string.IsNullOrEmpty(folder))
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        await using var connection = await OpenAsync(ct);
+        await connection.ExecuteAsync("PRAGMA journal_mode = WAL;", null, ct);
+        await connection.ExecuteAsync(schema, null, ct);
+    }
+
+    public async Task<T> ReadAsync<T>(Func<SqliteConnection, Task<T>> read, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        return await read(connection);
+    }
+
+    /// <summary>Runs <paramref name="work"/> in one immediate transaction and commits it.</summary>
+    public async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken ct)
+    {
+        await writeGate.WaitAsync(ct);
+        try
+        {
+            await using var connection = await OpenAsync(ct);
+            await using var transaction = connection.BeginTransaction(deferred: false);
+            var result = await work(connection, transaction);
+            await transaction.CommitAsync(CancellationToken.None);
+            return result;
+        }
+        finally
+        {
+            writeGate.Release();
+        }
+    }
+
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
+    {
+        try
+        {
+            await using var connection = await OpenAsync(ct);
+            await connection.ScalarAsync<long>("SELECT 1", null, ct);
+            return HealthCheckResult.Healthy($"SQLite store at {options.Value.Path}");
+        }
+        catch (Exception ex)
+        {
+            return HealthCheckResult.Unhealthy($"SQLite store at {options.Value.Path} cannot be opened.", ex);
+        }
+    }
+
+    public void Dispose() => writeGate.Dispose();
+}

@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace ApiLed.ServiceDefaults.Telemetry;
+
+/// <summary>The activity source and meter every ApiLed component reports through.</summary>
+public static class ApiLedTelemetry
+{
+    public const string SourceName = "ApiLed";
+    public static readonly ActivitySource Source = new(SourceName);
+    public static readonly Meter Meter = new(SourceName);
+}
+
+/// <summary>
+/// OpenTelemetry without the hosting package (not restorable here): the tracer and meter providers are built
+/// with the SDK, owned by the container and so disposed (flushed) when the host stops. Traces cover ASP.NET
+/// Core, HttpClient and ApiLed's own AMQP publish/consume spans; OTLP export is on when
+/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.
+/// </summary>
+public static class TelemetryExtensions
+{
+    public static WebApplicationBuilder AddApiLedTelemetry(this WebApplicationBuilder builder, string serviceName)
+    {
+        builder.Logging.Configure(o => o.ActivityTrackingOptions =
+            ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.IncludeScopes = true;
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+        });
+
+        var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        var resource = ResourceBuilder.CreateDefault().AddService(serviceName);
+
+        builder.Services.AddSingleton(_ =>
+        {
+            var tracing = Sdk.CreateTracerProviderBuilder()
+                .SetResourceBuilder(resource)
+                .AddSource(ApiLedTelemetry.SourceName, "Microsoft.AspNetCore", "System.Net.Http", "Yarp.ReverseProxy");
+            if (otlp)
+            {
+                tracing.AddOtlpExporter();
+            }
+
+            return tracing.Build()!;
+        });
+        builder.Services.AddSingleton(_ =>
+        {
+            var metrics = Sdk.CreateMeterProviderBuilder()
+                .SetResourceBuilder(resource)
+                .AddMeter(ApiLedTelemetry.SourceName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http");
+            if (otlp)
+            {
+                metrics.AddOtlpExporter();
+            }
+
+            return metrics.Build()!;
+        });
+        builder.Services.AddHostedService<TelemetryStarter>();
+        return builder;
+    }
+
+    /// <summary>Creates the providers as the host starts, so the first request is already traced.</summary>
+    private sealed class TelemetryStarter(TracerProvider tracing, MeterProvider metrics) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            _ = (tracing, metrics);
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
