@@ -22,6 +22,9 @@ public sealed record StoreOptions
 public sealed class SqliteDatabase(IOptions<StoreOptions> options) : IHealthCheck, IDisposable
 {
     private readonly SemaphoreSlim writeGate = new(1, 1);
+
+    /// <summary>Raised after every committed write (the outbox relay wakes on it).</summary>
+    public event Action? Committed;
     private readonly string connectionString = new SqliteConnectionStringBuilder
     {
         DataSource = options.Value.Path,
@@ -62,17 +65,24 @@ public sealed class SqliteDatabase(IOptions<StoreOptions> options) : IHealthChec
     public async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken ct)
     {
         await writeGate.WaitAsync(ct);
+        var released = false;
         try
         {
             await using var connection = await OpenAsync(ct);
             await using var transaction = connection.BeginTransaction(deferred: false);
             var result = await work(connection, transaction);
             await transaction.CommitAsync(CancellationToken.None);
+            writeGate.Release();
+            released = true;
+            Committed?.Invoke();
             return result;
         }
         finally
         {
-            writeGate.Release();
+            if (!released)
+            {
+                writeGate.Release();
+            }
         }
     }
 

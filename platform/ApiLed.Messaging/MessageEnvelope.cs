@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using RabbitMQ.Client;
+
+namespace ApiLed.Messaging;
+
+/// <summary>A message to publish: routing plus data; the envelope (CloudEvents attributes) is added by the relay.</summary>
+public sealed record OutboundMessage(string MessageId, string Exchange, string RoutingKey, string Type, object Data);
+
+/// <summary>A delivered message with its CloudEvents-style attributes read from the AMQP headers.</summary>
+public sealed record IncomingMessage(
+    string MessageId,
+    string Type,
+    string RoutingKey,
+    string? CorrelationId,
+    ReadOnlyMemory<byte> Body,
+    bool Redelivered,
+    long DeliveryCount)
+{
+    public T Deserialize<T>() => JsonSerializer.Deserialize<T>(Body.Span, JsonSerializerOptions.Web)
+        ?? throw new JsonException($"Message {MessageId} of type {Type} has an empty body.");
+}
+
+/// <summary>
+/// CloudEvents binary-mode attributes carried as AMQP headers (<c>ce-id</c>, <c>ce-source</c>, <c>ce-type</c>,
+/// <c>ce-time</c>), with the correlation id and the W3C <c>traceparent</c>; delivery is always persistent.
+/// </summary>
+public static class MessageEnvelope
+{
+    public const string SpecVersion = "ce-specversion";
+    public const string Id = "ce-id";
+    public const string Source = "ce-source";
+    public const string Type = "ce-type";
+    public const string Time = "ce-time";
+    public const string CorrelationId = "x-correlation-id";
+    public const string TraceParent = "traceparent";
+
+    public static BasicProperties CreateProperties(string messageId, string type, string source, DateTimeOffset time,
+        string? correlationId, string? traceParent)
+    {
+        var headers = new Dictionary<string, object?>
+        {
+            [SpecVersion] = "1.0",
+            [Id] = messageId,
+            [Source] = source,
+            [Type] = type,
+            [Time] = time.UtcDateTime.ToString("O"),
+        };
+        if (correlationId is not null)
+        {
+            headers[CorrelationId] = correlationId;
+        }
+
+        if (traceParent is not null)
+        {
+            headers[TraceParent] = traceParent;
+        }
+
+        return new BasicProperties
+        {
+            MessageId = messageId,
+            Type = type,
+            CorrelationId = correlationId,
+            ContentType = "application/json",
+            DeliveryMode = DeliveryModes.Persistent,
+            Timestamp = new AmqpTimestamp(time.ToUnixTimeSeconds()),
+            Headers = headers,
+        };
+    }
+
+    public static string? Header(IReadOnlyBasicProperties properties, string name) =>
+        properties.Headers is not null && properties.Headers.TryGetValue(name, out var value) ? value switch
+        {
+            byte[] bytes => Encoding.UTF8.GetString(bytes),
+            string text => text,
+            null => null,
+            _ => value.ToString(),
+        } : null;
+
+    public static string? CurrentTraceParent() => Activity.Current is { } activity
+        ? $"00-{activity.TraceId}-{activity.SpanId}-{(activity.Recorded ? "01" : "00")}"
+        : null;
+
+    public static ActivityContext ParentFrom(string? traceParent) =>
+        traceParent is not null && ActivityContext.TryParse(traceParent, null, out var context) ? context : default;
+}

@@ -1,0 +1,74 @@
+using ApiLed.ServiceDefaults.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using RabbitMQ.Client;
+
+namespace ApiLed.Messaging;
+
+/// <summary>The exchanges every service declares, plus the queues this service publishes to and relies on.</summary>
+public sealed class MessagingTopologyRegistry(IOptions<RabbitMqOptions> options)
+{
+    private readonly List<QueueSpec> queues = [];
+
+    public void Require(QueueSpec queue) => queues.Add(queue);
+
+    public async Task DeclareAsync(IChannel channel, CancellationToken ct)
+    {
+        await Topology.DeclareExchangesAsync(channel, ct);
+        foreach (var queue in queues)
+        {
+            await Topology.DeclareQueueAsync(channel, queue, options.Value.DeliveryLimit, ct);
+        }
+    }
+}
+
+public static class MessagingExtensions
+{
+    /// <summary>
+    /// RabbitMQ settings (section <c>RabbitMq</c>), the connection and its readiness check. A service that can do
+    /// its job while the broker is away (the experience API accepts orders into its outbox) reports
+    /// <see cref="HealthStatus.Degraded"/> rather than unhealthy.
+    /// </summary>
+    public static WebApplicationBuilder AddRabbitMqMessaging(this WebApplicationBuilder builder, string clientName,
+        HealthStatus brokerDownStatus = HealthStatus.Unhealthy)
+    {
+        builder.Services.AddValidatedOptions<RabbitMqOptions>(RabbitMqOptions.Section);
+        builder.Services.AddSingleton(sp => new RabbitMqConnectionProvider(
+            sp.GetRequiredService<IOptions<RabbitMqOptions>>(),
+            sp.GetRequiredService<ILogger<RabbitMqConnectionProvider>>(), clientName));
+        builder.Services.AddSingleton<MessagingTopologyRegistry>();
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration("rabbitmq",
+            sp => sp.GetRequiredService<RabbitMqConnectionProvider>(), brokerDownStatus, [ServiceDefaultsExtensions.ReadyTag]));
+        return builder;
+    }
+
+    /// <summary>The transactional outbox and its relay; <paramref name="requiredQueues"/> are declared before publishing.</summary>
+    public static WebApplicationBuilder AddOutbox(this WebApplicationBuilder builder, string source, params QueueSpec[] requiredQueues)
+    {
+        builder.Services.AddSingleton<OutboxSignal>();
+        builder.Services.AddSingleton<OutboxStore>();
+        builder.Services.AddHostedService(sp =>
+        {
+            var registry = sp.GetRequiredService<MessagingTopologyRegistry>();
+            foreach (var queue in requiredQueues)
+            {
+                registry.Require(queue);
+            }
+
+            return ActivatorUtilities.CreateInstance<OutboxRelay>(sp, source);
+        });
+        return builder;
+    }
+
+    /// <summary>Consumes <paramref name="queue"/> with <typeparamref name="THandler"/>.</summary>
+    public static WebApplicationBuilder AddQueueConsumer<THandler>(this WebApplicationBuilder builder, QueueSpec queue)
+        where THandler : class, IMessageHandler
+    {
+        builder.Services.AddSingleton<THandler>();
+        builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<QueueConsumer<THandler>>(sp, queue));
+        return builder;
+    }
+}

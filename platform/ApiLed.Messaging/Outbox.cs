@@ -1,0 +1,124 @@
+using System.Text.Json;
+using ApiLed.ServiceDefaults.Hosting;
+using ApiLed.ServiceDefaults.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace ApiLed.Messaging;
+
+/// <summary>A row of the outbox, waiting for the relay.</summary>
+public sealed record OutboxRow(long Sequence, string MessageId, string Exchange, string RoutingKey, string Type,
+    string? CorrelationId, string? TraceParent, string Body, DateTimeOffset CreatedAt);
+
+/// <summary>
+/// The transactional outbox: a service writes the messages it means to send in the same SQLite transaction as
+/// its state change, and <see cref="OutboxRelay"/> publishes them later. A crash can repeat a publish, never
+/// lose one; consumers drop repeats by message id.
+/// </summary>
+public sealed class OutboxStore
+{
+    private readonly SqliteDatabase database;
+    private int enqueuedSinceCommit;
+
+    public OutboxStore(SqliteDatabase database, OutboxSignal signal)
+    {
+        this.database = database;
+        database.Committed += () =>
+        {
+            if (Interlocked.Exchange(ref enqueuedSinceCommit, 0) == 1)
+            {
+                signal.Wake();
+            }
+        };
+    }
+
+    public const string Schema = """
+        CREATE TABLE IF NOT EXISTS outbox (
+            seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+            message_id     TEXT NOT NULL UNIQUE,
+            exchange       TEXT NOT NULL,
+            routing_key    TEXT NOT NULL,
+            type           TEXT NOT NULL,
+            correlation_id TEXT,
+            traceparent    TEXT,
+            body           TEXT NOT NULL,
+            created_at     TEXT NOT NULL,
+            published_at   TEXT,
+            attempts       INTEGER NOT NULL DEFAULT 0,
+            last_error     TEXT);
+        CREATE INDEX IF NOT EXISTS ix_outbox_pending ON outbox (published_at, seq);
+        CREATE TABLE IF NOT EXISTS inbox (
+            consumer     TEXT NOT NULL,
+            message_id   TEXT NOT NULL,
+            processed_at TEXT NOT NULL,
+            PRIMARY KEY (consumer, message_id));
+        """;
+
+    /// <summary>Adds a message inside the caller's transaction; the relay is woken when it commits.</summary>
+    public async Task EnqueueAsync(SqliteConnection connection, SqliteTransaction transaction, OutboundMessage message, CancellationToken ct)
+    {
+        await connection.ExecuteAsync(
+            """
+            INSERT INTO outbox (message_id, exchange, routing_key, type, correlation_id, traceparent, body, created_at)
+            VALUES ($id, $exchange, $key, $type, $correlation, $trace, $body, $at)
+            ON CONFLICT (message_id) DO NOTHING
+            """,
+            transaction, ct,
+            ("$id", message.MessageId), ("$exchange", message.Exchange), ("$key", message.RoutingKey), ("$type", message.Type),
+            ("$correlation", CorrelationContext.Current), ("$trace", MessageEnvelope.CurrentTraceParent()),
+            ("$body", JsonSerializer.Serialize(message.Data, JsonSerializerOptions.Web)), ("$at", DateTimeOffset.UtcNow.ToStoreText()));
+        Interlocked.Exchange(ref enqueuedSinceCommit, 1);
+    }
+
+    public Task<List<OutboxRow>> PendingAsync(int max, CancellationToken ct) => database.ReadAsync(connection =>
+        connection.QueryAsync(
+            "SELECT seq, message_id, exchange, routing_key, type, correlation_id, traceparent, body, created_at FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $max",
+            r => new OutboxRow(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4),
+                r.GetNullableString("correlation_id"), r.GetNullableString("traceparent"), r.GetString(7), r.GetTimestamp("created_at")),
+            null, ct, ("$max", max)), ct);
+
+    public Task<long> PendingCountAsync(CancellationToken ct) => database.ReadAsync(connection =>
+        connection.ScalarAsync<long>("SELECT COUNT(*) FROM outbox WHERE published_at IS NULL", null, ct), ct);
+
+    public Task MarkPublishedAsync(IReadOnlyCollection<long> sequences, CancellationToken ct) =>
+        sequences.Count == 0 ? Task.CompletedTask : database.WriteAsync(async (connection, transaction) =>
+            await connection.ExecuteAsync(
+                $"UPDATE outbox SET published_at = $at, attempts = attempts + 1 WHERE seq IN ({string.Join(',', sequences)})",
+                transaction, ct, ("$at", DateTimeOffset.UtcNow.ToStoreText())), ct);
+
+    public Task MarkFailedAsync(long sequence, string error, CancellationToken ct) => database.WriteAsync(async (connection, transaction) =>
+        await connection.ExecuteAsync("UPDATE outbox SET attempts = attempts + 1, last_error = $error WHERE seq = $seq",
+            transaction, ct, ("$error", error), ("$seq", sequence)), ct);
+
+    /// <summary>
+    /// Records that <paramref name="consumer"/> handled <paramref name="messageId"/>, inside the handler's transaction.
+    /// False when it already had: the caller skips the repeat.
+    /// </summary>
+    public static async Task<bool> TryRecordInboxAsync(SqliteConnection connection, SqliteTransaction transaction, string consumer,
+        string messageId, CancellationToken ct) =>
+        await connection.ExecuteAsync(
+            "INSERT INTO inbox (consumer, message_id, processed_at) VALUES ($consumer, $id, $at) ON CONFLICT DO NOTHING",
+            transaction, ct, ("$consumer", consumer), ("$id", messageId), ("$at", DateTimeOffset.UtcNow.ToStoreText())) == 1;
+}
+
+/// <summary>Wakes the relay as soon as a transaction with outbox rows has committed, instead of at its next poll.</summary>
+public sealed class OutboxSignal
+{
+    private readonly SemaphoreSlim wake = new(0, 1);
+
+    public void Wake()
+    {
+        try
+        {
+            if (wake.CurrentCount == 0)
+            {
+                wake.Release();
+            }
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already signalled.
+        }
+    }
+
+    public Task WaitAsync(TimeSpan timeout, CancellationToken ct) => wake.WaitAsync(timeout, ct);
+}

@@ -1,0 +1,33 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ApiLed.Messaging;
+
+/// <summary>Broker settings (section <c>RabbitMq</c>; e.g. <c>RabbitMq__Url</c> in the environment).</summary>
+public sealed record RabbitMqOptions
+{
+    public const string Section = "RabbitMq";
+
+    /// <summary>AMQP URI including credentials and virtual host, e.g. <c>amqp://guest:guest@127.0.0.1:5672/</c>.</summary>
+    [Required, Url]
+    public string Url { get; init; } = "amqp://guest:guest@127.0.0.1:5672/";
+
+    /// <summary>Messages a consumer holds unacknowledged at once (also how many it handles in parallel).</summary>
+    [Range(1, 1000)]
+    public ushort Prefetch { get; init; } = 16;
+
+    /// <summary>Deliveries of one message before the broker dead-letters it (quorum queue <c>x-delivery-limit</c>).</summary>
+    [Range(1, 100)]
+    public int DeliveryLimit { get; init; } = 10;
+
+    /// <summary>Longest wait between reconnection attempts while the broker is away.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:05:00")]
+    public TimeSpan MaxReconnectDelay { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often the outbox relay looks for rows when nothing woke it.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
+    public TimeSpan OutboxPollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Messages the relay keeps in flight awaiting publisher confirms.</summary>
+    [Range(1, 10_000)]
+    public int OutboxBatchSize { get; init; } = 64;
+}
