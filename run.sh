@@ -1,0 +1,235 @@
+#!/usr/bin/env bash
+# Starts the whole ApiLed layer on this machine: RabbitMQ, the three system APIs, the process API,
+# the experience API and the gateway, each from its Release build, bound to 127.0.0.1.
+# Ctrl-C stops exactly the processes this script started (by PID). A RabbitMQ node it started is
+# left running (stop it with `rabbitmqctl stop`).
+#
+# Settings (environment variables):
+#   GATEWAY_PORT (8080) EXPERIENCE_API_PORT (5101) PROCESS_API_PORT (5102)
+#   INVENTORY_API_PORT (5201) BILLING_API_PORT (5202) SHIPPING_API_PORT (5203)
+#   APILED_DATA_DIR (./.data)   SQLite stores, and logs/<service>.log
+#   RABBITMQ_URL                use this broker when it is reachable, instead of a local one
+#   APILED_NO_BUILD=1           skip `dotnet build`
+#   APILED_READY_TIMEOUT (90)   seconds to wait for each service's /health/ready
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$ROOT"
+
+GATEWAY_PORT="${GATEWAY_PORT:-8080}"
+EXPERIENCE_API_PORT="${EXPERIENCE_API_PORT:-5101}"
+PROCESS_API_PORT="${PROCESS_API_PORT:-5102}"
+INVENTORY_API_PORT="${INVENTORY_API_PORT:-5201}"
+BILLING_API_PORT="${BILLING_API_PORT:-5202}"
+SHIPPING_API_PORT="${SHIPPING_API_PORT:-5203}"
+READY_TIMEOUT="${APILED_READY_TIMEOUT:-90}"
+
+APILED_DATA_DIR="${APILED_DATA_DIR:-./.data}"
+mkdir -p "$APILED_DATA_DIR"
+APILED_DATA_DIR="$(cd "$APILED_DATA_DIR" && pwd)"
+LOG_DIR="$APILED_DATA_DIR/logs"
+mkdir -p "$LOG_DIR"
+
+say() { printf '%s\n' "$*"; }
+die() { printf 'run.sh: %s\n' "$*" >&2; exit 1; }
+
+# ---------------------------------------------------------------- prerequisites
+if ! command -v dotnet >/dev/null 2>&1; then
+  die "the .NET SDK (dotnet) is not on PATH. Install the .NET 10 SDK (https://dot.net) and run ./run.sh again."
+fi
+if ! dotnet --list-sdks 2>/dev/null | grep -q '^10\.'; then
+  die "the .NET 10 SDK is needed; 'dotnet --list-sdks' shows: $(dotnet --list-sdks 2>/dev/null | tr '\n' ' ')"
+fi
+
+# name port: true when something already listens on 127.0.0.1:port
+port_taken() { timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$0"' "$1" 2>/dev/null; }
+
+declare -A SEEN_PORT=()
+for pair in "gateway:GATEWAY_PORT" "experience-api:EXPERIENCE_API_PORT" "process-api:PROCESS_API_PORT" \
+            "inventory-api:INVENTORY_API_PORT" "billing-api:BILLING_API_PORT" "shipping-api:SHIPPING_API_PORT"; do
+  svc="${pair%%:*}"; var="${pair#*:}"; port="${!var}"
+  [[ "$port" =~ ^[0-9]+$ ]] && [ "$port" -ge 1 ] && [ "$port" -le 65535 ] || die "$var=$port is not a valid port"
+  if [ -n "${SEEN_PORT[$port]:-}" ]; then
+    die "$svc and ${SEEN_PORT[$port]} are both set to port $port"
+  fi
+  SEEN_PORT[$port]="$svc"
+  if port_taken "$port"; then
+    die "port $port (for $svc, set with $var) is already in use on 127.0.0.1; stop what uses it or choose another port, e.g. $var=$((port + 1000)) ./run.sh"
+  fi
+done
+
+# shellcheck source=platform/scripts/rabbitmq.sh
+source "$ROOT/platform/scripts/rabbitmq.sh"
+apiled_rabbitmq_ensure || die "RabbitMQ is not available (see the messages above)"
+RABBIT_URL="$APILED_RABBITMQ_URL"
+
+# ---------------------------------------------------------------- build
+if [ "${APILED_NO_BUILD:-0}" != "1" ]; then
+  say "building ApiLed.sln (Release)..."
+  if ! dotnet build ApiLed.sln -c Release -nologo -v quiet; then
+    die "the build failed (errors above)"
+  fi
+fi
+
+dll_of() { # folder name
+  local dll="$ROOT/$1/bin/Release/net10.0/$2.dll"
+  [ -f "$dll" ] || die "$dll was not found: did the build succeed?"
+  printf '%s' "$dll"
+}
+
+# ---------------------------------------------------------------- process management
+declare -a PIDS=()
+declare -A PID_NAME=()
+CLEANED=0
+
+cleanup() {
+  local rc=$?
+  [ "$CLEANED" = "1" ] && return
+  CLEANED=1
+  trap - INT TERM EXIT
+  if [ "${#PIDS[@]}" -gt 0 ]; then
+    say ""
+    say "stopping the services this script started..."
+    local pid
+    for pid in "${PIDS[@]}"; do
+      kill -0 "$pid" 2>/dev/null && kill -TERM "$pid" 2>/dev/null || true
+    done
+    local deadline=$((SECONDS + 15))
+    for pid in "${PIDS[@]}"; do
+      while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.2; done
+      if kill -0 "$pid" 2>/dev/null; then
+        say "  ${PID_NAME[$pid]} (pid $pid) did not stop in time: killing it"
+        kill -KILL "$pid" 2>/dev/null || true
+      fi
+      wait "$pid" 2>/dev/null || true
+    done
+    say "stopped."
+  fi
+  if [ "${APILED_RABBITMQ_STARTED_BY_US:-0}" = "1" ]; then
+    say "RabbitMQ was started by this script and is left running; stop it with: rabbitmqctl stop"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# start_service NAME DLL PORT [VAR=VALUE...]
+start_service() {
+  local name="$1" dll="$2" port="$3"; shift 3
+  local log="$LOG_DIR/$name.log"
+  : >"$log"
+  env ASPNETCORE_URLS="http://127.0.0.1:$port" DOTNET_NOLOGO=1 "$@" \
+    dotnet "$dll" >>"$log" 2>&1 </dev/null &
+  local pid=$!
+  PIDS+=("$pid")
+  PID_NAME[$pid]="$name"
+  eval "PID_OF_${name//-/_}=$pid"
+  say "  started $name (pid $pid) on http://127.0.0.1:$port  log: $log"
+}
+
+# http_status URL-PATH PORT: prints the HTTP status code of GET http://127.0.0.1:PORT/PATH, or 000
+http_status() {
+  local path="$1" port="$2"
+  if command -v curl >/dev/null 2>&1; then
+    curl -s -o /dev/null -m 3 -w '%{http_code}' "http://127.0.0.1:$port$path" 2>/dev/null || printf '000'
+  else
+    timeout 3 bash -c '
+      exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+      printf "GET %s HTTP/1.0\r\nHost: 127.0.0.1:%s\r\nConnection: close\r\n\r\n" "$0" "$1" >&3
+      read -r _ code _ <&3 && printf "%s" "$code"' "$path" "$port" 2>/dev/null || printf '000'
+  fi
+}
+
+# wait_ready NAME PORT
+wait_ready() {
+  local name="$1" port="$2" log="$LOG_DIR/$1.log" var="PID_OF_${1//-/_}"
+  local pid="${!var}"
+  local deadline=$((SECONDS + READY_TIMEOUT))
+  while :; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      say "run.sh: $name exited before it was ready. Last lines of $log:" >&2
+      tail -n 30 "$log" >&2 || true
+      exit 1
+    fi
+    [ "$(http_status /health/ready "$port")" = "200" ] && { say "  $name is ready"; return 0; }
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      say "run.sh: $name did not answer 200 on http://127.0.0.1:$port/health/ready within ${READY_TIMEOUT}s; see its log: $log" >&2
+      tail -n 30 "$log" >&2 || true
+      exit 1
+    fi
+    sleep 0.5
+  done
+}
+
+url() { printf 'http://127.0.0.1:%s' "$1"; }
+
+# ---------------------------------------------------------------- start
+INVENTORY_DLL="$(dll_of system-apis/inventory/ApiLed.Inventory.Api ApiLed.Inventory.Api)"
+BILLING_DLL="$(dll_of system-apis/billing/ApiLed.Billing.Api ApiLed.Billing.Api)"
+SHIPPING_DLL="$(dll_of system-apis/shipping/ApiLed.Shipping.Api ApiLed.Shipping.Api)"
+PROCESS_DLL="$(dll_of process-api/ApiLed.ProcessApi ApiLed.ProcessApi)"
+EXPERIENCE_DLL="$(dll_of experience-api/ApiLed.ExperienceApi ApiLed.ExperienceApi)"
+GATEWAY_DLL="$(dll_of gateway/ApiLed.Gateway ApiLed.Gateway)"
+
+say "starting the system APIs..."
+start_service inventory-api "$INVENTORY_DLL" "$INVENTORY_API_PORT" Store__Path="$APILED_DATA_DIR/inventory/inventory.db"
+start_service billing-api "$BILLING_DLL" "$BILLING_API_PORT" Store__Path="$APILED_DATA_DIR/billing/billing.db"
+start_service shipping-api "$SHIPPING_DLL" "$SHIPPING_API_PORT" Store__Path="$APILED_DATA_DIR/shipping/shipping.db"
+wait_ready inventory-api "$INVENTORY_API_PORT"
+wait_ready billing-api "$BILLING_API_PORT"
+wait_ready shipping-api "$SHIPPING_API_PORT"
+
+say "starting the process API and the experience API..."
+start_service process-api "$PROCESS_DLL" "$PROCESS_API_PORT" \
+  Store__Path="$APILED_DATA_DIR/process/process.db" \
+  RabbitMq__Url="$RABBIT_URL" \
+  SystemApis__Inventory__BaseUrl="$(url "$INVENTORY_API_PORT")" \
+  SystemApis__Billing__BaseUrl="$(url "$BILLING_API_PORT")" \
+  SystemApis__Shipping__BaseUrl="$(url "$SHIPPING_API_PORT")"
+start_service experience-api "$EXPERIENCE_DLL" "$EXPERIENCE_API_PORT" \
+  Store__Path="$APILED_DATA_DIR/experience/experience.db" \
+  RabbitMq__Url="$RABBIT_URL" \
+  Catalog__InventoryUrl="$(url "$INVENTORY_API_PORT")"
+wait_ready process-api "$PROCESS_API_PORT"
+wait_ready experience-api "$EXPERIENCE_API_PORT"
+
+say "starting the gateway..."
+start_service gateway "$GATEWAY_DLL" "$GATEWAY_PORT" \
+  Gateway__ExperienceApiUrl="$(url "$EXPERIENCE_API_PORT")" \
+  Gateway__ProcessApiUrl="$(url "$PROCESS_API_PORT")"
+wait_ready gateway "$GATEWAY_PORT"
+
+# Hide a password in the broker URL when printing it.
+shown_rabbit="$(printf '%s' "$RABBIT_URL" | sed -E 's#(://[^:/@]*):[^@/]*@#\1:***@#')"
+[ "$RABBIT_URL" = "amqp://guest:guest@127.0.0.1:5672/" ] && shown_rabbit="$RABBIT_URL"
+
+say ""
+say "ApiLed is running (Ctrl-C stops it)."
+say ""
+printf '  %-22s %-32s %s\n' "what" "url" "swagger"
+printf '  %-22s %-32s %s\n' "----" "---" "-------"
+printf '  %-22s %-32s %s\n' "gateway (partners)" "$(url "$GATEWAY_PORT")" "$(url "$GATEWAY_PORT")/swagger"
+printf '  %-22s %-32s %s\n' "experience API" "$(url "$EXPERIENCE_API_PORT")" "$(url "$EXPERIENCE_API_PORT")/swagger"
+printf '  %-22s %-32s %s\n' "process API" "$(url "$PROCESS_API_PORT")" "$(url "$PROCESS_API_PORT")/swagger"
+printf '  %-22s %-32s %s\n' "inventory system API" "$(url "$INVENTORY_API_PORT")" "$(url "$INVENTORY_API_PORT")/swagger"
+printf '  %-22s %-32s %s\n' "billing system API" "$(url "$BILLING_API_PORT")" "$(url "$BILLING_API_PORT")/swagger"
+printf '  %-22s %-32s %s\n' "shipping system API" "$(url "$SHIPPING_API_PORT")" "$(url "$SHIPPING_API_PORT")/swagger"
+printf '  %-22s %s\n' "RabbitMQ" "$shown_rabbit"
+printf '  %-22s %s\n' "data and logs" "$APILED_DATA_DIR"
+say ""
+
+# ---------------------------------------------------------------- wait
+# Report any service that exits on its own; keep the others running until Ctrl-C or until all are gone.
+declare -A ALIVE=()
+for pid in "${PIDS[@]}"; do ALIVE[$pid]=1; done
+while [ "${#ALIVE[@]}" -gt 0 ]; do
+  exited=""
+  status=0
+  wait -n -p exited "${!ALIVE[@]}" || status=$?
+  if [ -n "$exited" ]; then
+    unset "ALIVE[$exited]"
+    say "run.sh: ${PID_NAME[$exited]} (pid $exited) exited with code $status; see $LOG_DIR/${PID_NAME[$exited]}.log" >&2
+  fi
+done
+say "run.sh: all services have exited."
