@@ -28,7 +28,7 @@ public static class CorrelationContext
     {
         Current = correlationId;
         Activity.Current?.SetTag("correlation.id", correlationId);
-        return logger.BeginScope(new Dictionary<string, object> { ["CorrelationId"] = correlationId });
+        return logger.BeginScope("CorrelationId:{CorrelationId}", correlationId);
     }
 }
 

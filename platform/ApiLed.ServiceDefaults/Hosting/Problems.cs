@@ -18,3 +18,27 @@ public static class Problems
         IDictionary<string, object?>? extensions = null) =>
         TypedResults.Problem(detail, statusCode: status, title: title, type: TypeBase + type, extensions: extensions);
 }
+
+/// <summary>Collects every field error of a request so one 400 answer names them all.</summary>
+public sealed class FieldErrors
+{
+    private readonly Dictionary<string, List<string>> errors = new(StringComparer.Ordinal);
+
+    public bool Any => errors.Count > 0;
+
+    public FieldErrors Add(string field, string message)
+    {
+        if (!errors.TryGetValue(field, out var list))
+        {
+            errors[field] = list = [];
+        }
+
+        list.Add(message);
+        return this;
+    }
+
+    /// <summary>Adds <paramref name="message"/> for <paramref name="field"/> when <paramref name="valid"/> is false.</summary>
+    public FieldErrors Check(bool valid, string field, string message) => valid ? this : Add(field, message);
+
+    public IResult ToResult() => Problems.Validation(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
+}

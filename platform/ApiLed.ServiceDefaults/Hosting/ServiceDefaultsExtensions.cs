@@ -15,14 +15,24 @@ public static class ServiceDefaultsExtensions
 {
     public const string ReadyTag = "ready";
 
+    /// <summary>
+    /// A builder whose content root is the service's own folder, so its appsettings.json is found whatever the
+    /// working directory of <c>dotnet ApiLed.X.dll</c>.
+    /// </summary>
+    public static WebApplicationBuilder CreateBuilder(string[] args) =>
+        WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string serviceName)
     {
         builder.AddApiLedTelemetry(serviceName);
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
         {
-            context.ProblemDetails.Extensions["correlationId"] = CorrelationContext.Current;
+            context.ProblemDetails.Extensions["correlationId"] =
+                context.HttpContext.Request.Headers[CorrelationContext.HeaderName].ToString() is { Length: > 0 } id ? id : CorrelationContext.Current;
             context.ProblemDetails.Extensions.Remove("exception");
         });
+        builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddHealthChecks();
         builder.Services.AddTransient<CorrelationIdPropagationHandler>();
         builder.Services.ConfigureHttpClientDefaults(http => http.AddHttpMessageHandler<CorrelationIdPropagationHandler>());
@@ -43,9 +53,9 @@ public static class ServiceDefaultsExtensions
     /// <summary>Error handling (problem+json, never a stack trace) and correlation ids, first in the pipeline.</summary>
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
+        app.UseMiddleware<CorrelationIdMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseMiddleware<CorrelationIdMiddleware>();
         return app;
     }
 
