@@ -18,6 +18,7 @@ public sealed record HttpResilienceOptions
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan TotalTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Retries of transient faults inside the HTTP call (0 = none: the caller retries, e.g. a saga step).</summary>
     [Range(0, 20)]
     public int MaxRetryAttempts { get; init; } = 4;
 
@@ -62,12 +63,13 @@ public static class HttpResilience
             .Handle<TimeoutRejectedException>()
             .HandleResult(r => IsTransient(r.StatusCode));
 
-        return new ResiliencePipelineBuilder<HttpResponseMessage> { Name = name }
-            .AddTimeout(options.TotalTimeout)
-            .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+        var builder = new ResiliencePipelineBuilder<HttpResponseMessage> { Name = name }.AddTimeout(options.TotalTimeout);
+        if (options.MaxRetryAttempts > 0)
+        {
+            builder.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
                 ShouldHandle = transient,
-                MaxRetryAttempts = Math.Max(1, options.MaxRetryAttempts),
+                MaxRetryAttempts = options.MaxRetryAttempts,
                 Delay = options.BaseDelay,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
@@ -79,7 +81,10 @@ public static class HttpResilience
                     args.Outcome.Result?.Dispose();
                     return default;
                 },
-            })
+            });
+        }
+
+        return builder
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
             {
                 ShouldHandle = transient,

@@ -1,0 +1,75 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ApiLed.ProcessApi.Flows;
+
+/// <summary>How a flow is coordinated.</summary>
+public static class FlowModes
+{
+    /// <summary>The process API calls each system API in turn and compensates on failure.</summary>
+    public const string Orchestration = "orchestration";
+
+    /// <summary>No coordinator: participants react to each other's events.</summary>
+    public const string Choreography = "choreography";
+
+    /// <summary>202 accept, orchestrated core saga, choreographed fan-out of every step and outcome event (the default).</summary>
+    public const string Hybrid = "hybrid";
+
+    public static readonly IReadOnlyList<string> All = [Orchestration, Choreography, Hybrid];
+}
+
+/// <summary>The flows an integration architect configures (section <c>Flows</c>).</summary>
+public sealed record FlowsOptions
+{
+    public const string Section = "Flows";
+
+    /// <summary>The flow new orders run.</summary>
+    [Required]
+    public string OrderFlow { get; init; } = "order-fulfillment";
+
+    public Dictionary<string, FlowDefinition> Definitions { get; init; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>One flow: its mode and ordered steps. Sagas keep the definition they started with.</summary>
+public sealed record FlowDefinition
+{
+    public string Mode { get; init; } = FlowModes.Hybrid;
+
+    public List<StepDefinition> Steps { get; init; } = [];
+}
+
+/// <summary>A step: the system operation it calls, the one that undoes it, its time budget, retries and events.</summary>
+public sealed record StepDefinition
+{
+    public string Name { get; init; } = "";
+
+    public string Operation { get; init; } = "";
+
+    /// <summary>The operation that undoes this step; empty for a step with nothing to undo.</summary>
+    public string? Compensation { get; init; }
+
+    /// <summary>Time budget of the whole step, retries included.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(20);
+
+    public RetryDefinition Retry { get; init; } = new();
+
+    public StepEvents Events { get; init; } = new();
+}
+
+public sealed record RetryDefinition
+{
+    /// <summary>Attempts in all (1 = no retry) for transient faults: timeouts, 5xx, 408, 429, refused connections.</summary>
+    public int MaxAttempts { get; init; } = 4;
+
+    /// <summary>First backoff; it doubles each time, with jitter.</summary>
+    public TimeSpan BaseDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+}
+
+/// <summary>Routing keys published on the events exchange when the step succeeds, fails or is compensated.</summary>
+public sealed record StepEvents
+{
+    public string? Succeeded { get; init; }
+
+    public string? Failed { get; init; }
+
+    public string? Compensated { get; init; }
+}

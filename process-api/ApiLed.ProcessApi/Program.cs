@@ -1,0 +1,22 @@
+using ApiLed.ProcessApi;
+using ApiLed.ProcessApi.Apis;
+using ApiLed.ProcessApi.Sagas;
+using ApiLed.ServiceDefaults.Hosting;
+
+var builder = ServiceDefaultsExtensions.CreateBuilder(args);
+
+builder.AddServiceDefaults("process-api");
+builder.AddApiLedOpenApi("ApiLed Process API",
+    "Runs the order-fulfillment flow (reserve inventory → charge payment → create shipment, compensated in reverse on failure). " +
+    "Operators read sagas and retry parked ones here.");
+builder.AddProcessApiServices();
+
+var app = builder.Build();
+
+app.UseServiceDefaults();
+app.UseApiLedOpenApi();
+app.MapDefaultEndpoints();
+app.MapSagasApi();
+
+await app.Services.GetRequiredService<SagaStore>().InitializeAsync(CancellationToken.None);
+await app.RunAsync();

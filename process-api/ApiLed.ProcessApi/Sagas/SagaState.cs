@@ -1,0 +1,95 @@
+using ApiLed.Contracts;
+using ApiLed.ProcessApi.Flows;
+
+namespace ApiLed.ProcessApi.Sagas;
+
+/// <summary>Statuses of a saga step.</summary>
+public static class StepStatuses
+{
+    public const string Pending = "pending";
+    public const string Running = "running";
+    public const string Succeeded = "succeeded";
+
+    /// <summary>The system said a definitive no: nothing happened, nothing to undo.</summary>
+    public const string Rejected = "rejected";
+
+    /// <summary>Failed after its retries with an unknown result: it is compensated to be safe.</summary>
+    public const string Faulted = "faulted";
+
+    /// <summary>Never run because an earlier step failed.</summary>
+    public const string Skipped = "skipped";
+
+    public const string Compensating = "compensating";
+    public const string Compensated = "compensated";
+    public const string CompensationFailed = "compensation-failed";
+}
+
+/// <summary>One step of a running saga.</summary>
+public sealed class StepState
+{
+    public required string Name { get; init; }
+
+    public string Status { get; set; } = StepStatuses.Pending;
+
+    /// <summary>Calls made for the step (retries included), then for its compensation.</summary>
+    public int Attempts { get; set; }
+
+    public string? Error { get; set; }
+
+    /// <summary>The system's answer when the step succeeded.</summary>
+    public string? Result { get; set; }
+
+    /// <summary>Does this step still need undoing once the saga compensates?</summary>
+    public bool NeedsCompensation => Status is StepStatuses.Succeeded or StepStatuses.Faulted or StepStatuses.Compensating or StepStatuses.Running;
+}
+
+/// <summary>
+/// The persisted state of one order's saga: the order, the flow definition it started with (so a changed flow
+/// only applies to new orders), each step's state and the saga status.
+/// </summary>
+public sealed class SagaState
+{
+    public required string OrderId { get; init; }
+
+    public required string Flow { get; init; }
+
+    public required FlowDefinition Definition { get; init; }
+
+    public required FulfillOrderCommand Order { get; init; }
+
+    public required List<StepState> Steps { get; init; }
+
+    public string Status { get; set; } = SagaStatuses.Running;
+
+    public int Version { get; set; }
+
+    public string? FailedStep { get; set; }
+
+    public string? FailureReason { get; set; }
+
+    public string? CorrelationId { get; init; }
+
+    public DateTimeOffset CreatedAt { get; init; }
+
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    public StepDefinition DefinitionOf(StepState step) => Definition.Steps.Single(s => s.Name == step.Name);
+
+    public static SagaState Start(FulfillOrderCommand order, string flow, FlowDefinition definition, string? correlationId, DateTimeOffset now) => new()
+    {
+        OrderId = order.OrderId,
+        Flow = flow,
+        Definition = definition,
+        Order = order,
+        Steps = [.. definition.Steps.Select(s => new StepState { Name = s.Name })],
+        CorrelationId = correlationId,
+        CreatedAt = now,
+        UpdatedAt = now,
+    };
+
+    public SagaProgressEvent ToEvent() => new(OrderId, Flow, Definition.Mode, Status, Version, FailedStep, FailureReason,
+        [.. Steps.Select(s => new SagaStepView(s.Name, s.Status, s.Attempts, s.Error))], UpdatedAt);
+}
+
+/// <summary>A line of a saga's history, as operators read it.</summary>
+public sealed record SagaHistoryEntry(DateTimeOffset At, string Kind, string? Step, string? Detail);

@@ -1,0 +1,116 @@
+using System.Text.Json;
+using ApiLed.Contracts;
+using ApiLed.Messaging;
+using ApiLed.ServiceDefaults.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace ApiLed.ProcessApi.Sagas;
+
+/// <summary>A saga changed by someone else since it was read (a second runner of the same saga).</summary>
+public sealed class SagaConcurrencyException(string orderId, int version)
+    : Exception($"Saga {orderId} changed since version {version}.");
+
+/// <summary>
+/// Saga persistence. Every transition is one transaction holding the new state (optimistic on its version),
+/// its history lines and the events it publishes (outbox), so what was done, what is known and what is told
+/// never disagree, even across a crash.
+/// </summary>
+public sealed class SagaStore(SqliteDatabase database, OutboxStore outbox)
+{
+    public const string Schema = """
+        CREATE TABLE IF NOT EXISTS sagas (
+            order_id   TEXT PRIMARY KEY,
+            flow       TEXT NOT NULL,
+            status     TEXT NOT NULL,
+            version    INTEGER NOT NULL,
+            data       TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS ix_sagas_status ON sagas (status);
+        CREATE TABLE IF NOT EXISTS saga_history (
+            id       INTEGER PRIMARY KEY AUTOINCREMENT,
+            order_id TEXT NOT NULL,
+            at       TEXT NOT NULL,
+            kind     TEXT NOT NULL,
+            step     TEXT,
+            detail   TEXT);
+        CREATE INDEX IF NOT EXISTS ix_saga_history_order ON saga_history (order_id, id);
+        """;
+
+    public Task InitializeAsync(CancellationToken ct) => database.MigrateAsync(Schema + OutboxStore.Schema, ct);
+
+    /// <summary>Creates the saga of an order, or returns the one that exists (a repeated command).</summary>
+    public Task<(SagaState Saga, bool Created)> StartAsync(SagaState fresh, IReadOnlyList<OutboundMessage> messages, CancellationToken ct) =>
+        database.WriteAsync(async (c, tx) =>
+        {
+            if (await FindAsync(c, tx, fresh.OrderId, ct) is { } existing)
+            {
+                return (existing, false);
+            }
+
+            fresh.Version = 1;
+            await c.ExecuteAsync(
+                "INSERT INTO sagas (order_id, flow, status, version, data, created_at, updated_at) VALUES ($id, $flow, $status, 1, $data, $at, $at)",
+                tx, ct, ("$id", fresh.OrderId), ("$flow", fresh.Flow), ("$status", fresh.Status),
+                ("$data", JsonSerializer.Serialize(fresh, JsonSerializerOptions.Web)), ("$at", fresh.UpdatedAt.ToStoreText()));
+            await AppendHistoryAsync(c, tx, fresh.OrderId, new SagaHistoryEntry(fresh.CreatedAt, "saga-started", null,
+                $"flow {fresh.Flow} ({fresh.Definition.Mode}): {string.Join(" → ", fresh.Steps.Select(s => s.Name))}"), ct);
+            foreach (var message in messages)
+            {
+                await outbox.EnqueueAsync(c, tx, message, ct);
+            }
+
+            return (fresh, true);
+        }, ct);
+
+    /// <summary>Saves a transition: bumps the version (failing if another writer got there first), adds history, queues messages.</summary>
+    public Task SaveAsync(SagaState saga, SagaHistoryEntry entry, IReadOnlyList<OutboundMessage> messages, CancellationToken ct) =>
+        database.WriteAsync(async (c, tx) =>
+        {
+            var expected = saga.Version;
+            saga.Version = expected + 1;
+            var updated = await c.ExecuteAsync(
+                "UPDATE sagas SET status = $status, version = $version, data = $data, updated_at = $at WHERE order_id = $id AND version = $expected",
+                tx, ct, ("$id", saga.OrderId), ("$status", saga.Status), ("$version", saga.Version), ("$expected", expected),
+                ("$data", JsonSerializer.Serialize(saga, JsonSerializerOptions.Web)), ("$at", saga.UpdatedAt.ToStoreText()));
+            if (updated != 1)
+            {
+                saga.Version = expected;
+                throw new SagaConcurrencyException(saga.OrderId, expected);
+            }
+
+            await AppendHistoryAsync(c, tx, saga.OrderId, entry, ct);
+            foreach (var message in messages)
+            {
+                await outbox.EnqueueAsync(c, tx, message, ct);
+            }
+
+            return 0;
+        }, ct);
+
+    public Task<SagaState?> FindAsync(string orderId, CancellationToken ct) => database.ReadAsync(c => FindAsync(c, null, orderId, ct), ct);
+
+    public Task<List<SagaState>> ListAsync(string? status, int limit, CancellationToken ct) => database.ReadAsync(c =>
+        c.QueryAsync("SELECT data FROM sagas WHERE ($status IS NULL OR status = $status) ORDER BY created_at DESC LIMIT $limit",
+            Read, null, ct, ("$status", status), ("$limit", limit)), ct);
+
+    /// <summary>Sagas not yet in a terminal state: the ones to resume after a restart.</summary>
+    public Task<List<SagaState>> UnfinishedAsync(CancellationToken ct) => database.ReadAsync(c =>
+        c.QueryAsync("SELECT data FROM sagas WHERE status IN ($running, $compensating) ORDER BY created_at", Read, null, ct,
+            ("$running", SagaStatuses.Running), ("$compensating", SagaStatuses.Compensating)), ct);
+
+    public Task<List<SagaHistoryEntry>> HistoryAsync(string orderId, CancellationToken ct) => database.ReadAsync(c =>
+        c.QueryAsync("SELECT at, kind, step, detail FROM saga_history WHERE order_id = $id ORDER BY id",
+            r => new SagaHistoryEntry(r.GetTimestamp("at"), r.GetString(1), r.GetNullableString("step"), r.GetNullableString("detail")),
+            null, ct, ("$id", orderId)), ct);
+
+    private static Task<SagaState?> FindAsync(SqliteConnection c, SqliteTransaction? tx, string orderId, CancellationToken ct) =>
+        c.QuerySingleOrDefaultAsync("SELECT data FROM sagas WHERE order_id = $id", Read, tx, ct, ("$id", orderId));
+
+    private static SagaState Read(SqliteDataReader r) =>
+        JsonSerializer.Deserialize<SagaState>(r.GetString(0), JsonSerializerOptions.Web) ?? throw new InvalidDataException("Empty saga row.");
+
+    private static Task AppendHistoryAsync(SqliteConnection c, SqliteTransaction tx, string orderId, SagaHistoryEntry entry, CancellationToken ct) =>
+        c.ExecuteAsync("INSERT INTO saga_history (order_id, at, kind, step, detail) VALUES ($id, $at, $kind, $step, $detail)",
+            tx, ct, ("$id", orderId), ("$at", entry.At.ToStoreText()), ("$kind", entry.Kind), ("$step", entry.Step), ("$detail", entry.Detail));
+}

@@ -1,0 +1,14 @@
+namespace ApiLed.ProcessApi.SystemApis;
+
+/// <summary>What one call to a system operation came to.</summary>
+public abstract record StepOutcome
+{
+    /// <summary>Done; <see cref="Detail"/> is the system's answer, kept on the step.</summary>
+    public sealed record Succeeded(string? Detail) : StepOutcome;
+
+    /// <summary>A definitive business "no" (4xx): nothing happened, nothing to undo, no point retrying.</summary>
+    public sealed record Rejected(int StatusCode, string Reason) : StepOutcome;
+
+    /// <summary>A transient fault or an unknown result (timeout, 5xx, no connection): retried, then compensated.</summary>
+    public sealed record Faulted(string Reason) : StepOutcome;
+}
