@@ -1,0 +1,356 @@
+namespace ApiLed.IntegrationTests.Infrastructure;
+
+/// <summary>The services of the layer.</summary>
+public enum LayerService
+{
+    Inventory,
+    Billing,
+    Shipping,
+    ProcessApi,
+    ExperienceApi,
+    Gateway,
+}
+
+/// <summary>How a <see cref="LayerFixture"/> starts the layer. Change it in <see cref="LayerFixture.Configure"/>.</summary>
+public sealed class LayerOptions
+{
+    /// <summary>The system APIs (Inventory, Billing, Shipping) that get a WireMock in front: the process API is given
+    /// the WireMock URL, and WireMock proxies everything to the real API (add faults with the WireMock helpers).</summary>
+    public HashSet<LayerService> WireMockInFrontOf { get; } = [];
+
+    /// <summary>The services to start (default: all six). Leave out the ones a test does not need.</summary>
+    public HashSet<LayerService> Services { get; } = [.. Enum.GetValues<LayerService>()];
+
+    /// <summary>Extra or overriding environment variables per service (a null value removes a variable).</summary>
+    public Dictionary<LayerService, Dictionary<string, string?>> Environment { get; } =
+        Enum.GetValues<LayerService>().ToDictionary(s => s, _ => new Dictionary<string, string?>(StringComparer.Ordinal));
+
+    /// <summary>Time each service gets to answer 200 on <c>/health/ready</c>.</summary>
+    public TimeSpan ReadyTimeout { get; set; } = ServiceProcess.DefaultReadyTimeout;
+
+    /// <summary>Keep the fixture's temp folder (stores and logs) after dispose; default from <c>APILED_KEEP_TEST_DATA=1</c>.</summary>
+    public bool KeepTempDirectory { get; set; } = System.Environment.GetEnvironmentVariable("APILED_KEEP_TEST_DATA") == "1";
+
+    /// <summary>Sets (or, with null, removes) one environment variable of one service.</summary>
+    public LayerOptions SetEnvironment(LayerService service, string name, string? value)
+    {
+        Environment[service][name] = value;
+        return this;
+    }
+}
+
+/// <summary>
+/// Starts the whole layer as real processes on free ports of 127.0.0.1 with a RabbitMQ virtual host of its own:
+/// the three system APIs (in parallel), then the process API and the experience API (in parallel), then the gateway;
+/// and stops everything it started, in reverse. Derive from it and override <see cref="Configure"/> (or pass a
+/// configure action to the constructor) to put WireMock in front of a system API, leave services out or override
+/// environment variables; override <see cref="OnStartedAsync"/> to seed data.
+/// </summary>
+public class LayerFixture : IAsyncLifetime
+{
+    private readonly Action<LayerOptions>? _configure;
+    private readonly Dictionary<LayerService, ServiceProcess> _services = [];
+    private readonly Dictionary<LayerService, HttpClient> _clients = [];
+    private readonly Dictionary<LayerService, WireMockServer> _mocks = [];
+    private readonly Dictionary<LayerService, int> _ports = [];
+    private RabbitMqTestBroker? _broker;
+    private bool _initFailed;
+    private bool _disposed;
+
+    public LayerFixture()
+    {
+    }
+
+    protected LayerFixture(Action<LayerOptions> configure)
+    {
+        _configure = configure;
+    }
+
+    /// <summary>The options in force (after <see cref="Configure"/>).</summary>
+    public LayerOptions Options { get; } = new();
+
+    /// <summary>This fixture's temp folder: <c>data/</c> holds the SQLite stores, <c>logs/</c> the service logs.</summary>
+    public string TempDirectory { get; } =
+        Path.Combine(Path.GetTempPath(), "apiled-tests", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..8]);
+
+    /// <summary>Folder of the service logs.</summary>
+    public string LogDirectory => Path.Combine(TempDirectory, "logs");
+
+    /// <summary>The fixture's RabbitMQ virtual host.</summary>
+    public RabbitMqTestBroker Broker => _broker ?? throw new InvalidOperationException("The fixture has not been initialised.");
+
+    public ServiceProcess Inventory => Service(LayerService.Inventory);
+    public ServiceProcess Billing => Service(LayerService.Billing);
+    public ServiceProcess Shipping => Service(LayerService.Shipping);
+    public ServiceProcess ProcessApi => Service(LayerService.ProcessApi);
+    public ServiceProcess ExperienceApi => Service(LayerService.ExperienceApi);
+    public ServiceProcess Gateway => Service(LayerService.Gateway);
+
+    public HttpClient InventoryClient => Client(LayerService.Inventory);
+    public HttpClient BillingClient => Client(LayerService.Billing);
+    public HttpClient ShippingClient => Client(LayerService.Shipping);
+    public HttpClient ProcessApiClient => Client(LayerService.ProcessApi);
+    public HttpClient ExperienceApiClient => Client(LayerService.ExperienceApi);
+    public HttpClient GatewayClient => Client(LayerService.Gateway);
+
+    /// <summary>The WireMock in front of the inventory API, when <see cref="LayerOptions.WireMockInFrontOf"/> has it.</summary>
+    public WireMockServer? InventoryMock => _mocks.GetValueOrDefault(LayerService.Inventory);
+    public WireMockServer? BillingMock => _mocks.GetValueOrDefault(LayerService.Billing);
+    public WireMockServer? ShippingMock => _mocks.GetValueOrDefault(LayerService.Shipping);
+
+    /// <summary>The port each service was given (also for services not started).</summary>
+    public IReadOnlyDictionary<LayerService, int> Ports => _ports;
+
+    /// <summary>A started service.</summary>
+    public ServiceProcess Service(LayerService service) =>
+        _services.TryGetValue(service, out var process)
+            ? process
+            : throw new InvalidOperationException($"{service} was not started by this fixture.");
+
+    /// <summary>An <see cref="HttpClient"/> on a started service's base URL (owned by the fixture: do not dispose).</summary>
+    public HttpClient Client(LayerService service) =>
+        _clients.TryGetValue(service, out var client)
+            ? client
+            : throw new InvalidOperationException($"{service} was not started by this fixture.");
+
+    /// <summary>The WireMock in front of a system API.</summary>
+    public WireMockServer Mock(LayerService service) =>
+        _mocks.TryGetValue(service, out var mock)
+            ? mock
+            : throw new InvalidOperationException($"There is no WireMock in front of {service}: add it to Options.WireMockInFrontOf.");
+
+    /// <summary>Base URL of a service (<c>http://127.0.0.1:port</c>).</summary>
+    public string BaseUrl(LayerService service) => $"http://127.0.0.1:{_ports[service]}";
+
+    /// <summary>The tail of every started service's output, for assertion messages.</summary>
+    public string DescribeLogs(int lines = 60) =>
+        string.Join(System.Environment.NewLine + System.Environment.NewLine, _services.Values.Select(s => s.LogTail(lines)));
+
+    /// <summary>Override to change the options (called once, before anything starts).</summary>
+    protected virtual void Configure(LayerOptions options)
+    {
+    }
+
+    /// <summary>Override to seed data or check the layer once everything is ready.</summary>
+    protected virtual Task OnStartedAsync() => Task.CompletedTask;
+
+    /// <summary>
+    /// Override to change the environment of one service after the defaults and <see cref="LayerOptions.Environment"/>
+    /// were applied (e.g. to compute a value from another service's URL).
+    /// </summary>
+    protected virtual void ConfigureEnvironment(LayerService service, IDictionary<string, string?> environment)
+    {
+    }
+
+    /// <inheritdoc />
+    public virtual async Task InitializeAsync()
+    {
+        try
+        {
+            await StartLayerAsync();
+        }
+        catch (Exception e)
+        {
+            _initFailed = true;
+            await DisposeAsync();
+            throw new InvalidOperationException($"The layer did not start (logs kept in {LogDirectory}): {e.Message}", e);
+        }
+    }
+
+    /// <inheritdoc />
+    public virtual async Task DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        foreach (var client in _clients.Values)
+        {
+            client.Dispose();
+        }
+
+        LayerService[][] stages =
+        [
+            [LayerService.Gateway],
+            [LayerService.ExperienceApi, LayerService.ProcessApi],
+            [LayerService.Inventory, LayerService.Billing, LayerService.Shipping],
+        ];
+        foreach (var stage in stages)
+        {
+            await Task.WhenAll(stage.Where(_services.ContainsKey).Select(s => SafeAsync(() => _services[s].DisposeAsync().AsTask())));
+        }
+
+        await Task.WhenAll(_mocks.Values.Select(m => SafeAsync(() => m.DisposeAsync().AsTask())));
+        if (_broker is not null)
+        {
+            await SafeAsync(() => _broker.DisposeAsync().AsTask());
+        }
+
+        if (!Options.KeepTempDirectory && !_initFailed)
+        {
+            try
+            {
+                Directory.Delete(TempDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // a file may still be held for a moment; the OS cleans temp
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+
+        GC.SuppressFinalize(this);
+    }
+
+    private async Task StartLayerAsync()
+    {
+        _configure?.Invoke(Options);
+        Configure(Options);
+        foreach (var front in Options.WireMockInFrontOf)
+        {
+            if (front is not (LayerService.Inventory or LayerService.Billing or LayerService.Shipping))
+            {
+                throw new InvalidOperationException($"WireMock can only be put in front of a system API, not {front}.");
+            }
+        }
+
+        Directory.CreateDirectory(LogDirectory);
+        Directory.CreateDirectory(Path.Combine(TempDirectory, "data"));
+        foreach (var service in Enum.GetValues<LayerService>())
+        {
+            _ports[service] = FreePort.Next();
+        }
+
+        var brokerTask = RabbitMqTestBroker.CreateAsync();
+        var mockTasks = Options.WireMockInFrontOf
+            .Where(Options.Services.Contains)
+            .Select(async s => (s, mock: await WireMockServer.StartAsync(LogDirectory, "wiremock-" + LogName(s))))
+            .ToList();
+        try
+        {
+            await Task.WhenAll(mockTasks.Cast<Task>().Append(brokerTask));
+        }
+        finally
+        {
+            // Keep whatever did start, so that DisposeAsync stops it even when something else failed.
+            foreach (var task in mockTasks.Where(t => t.IsCompletedSuccessfully))
+            {
+                _mocks[task.Result.s] = task.Result.mock;
+            }
+
+            if (brokerTask.IsCompletedSuccessfully)
+            {
+                _broker = brokerTask.Result;
+            }
+        }
+
+        foreach (var (service, mock) in _mocks)
+        {
+            await mock.ProxyAllToAsync(BaseUrl(service));
+        }
+
+        await StartStageAsync(LayerService.Inventory, LayerService.Billing, LayerService.Shipping);
+        await StartStageAsync(LayerService.ProcessApi, LayerService.ExperienceApi);
+        await StartStageAsync(LayerService.Gateway);
+        await OnStartedAsync();
+    }
+
+    private async Task StartStageAsync(params LayerService[] services)
+    {
+        var started = new List<ServiceProcess>();
+        foreach (var service in services.Where(Options.Services.Contains))
+        {
+            var process = new ServiceProcess(LogName(service), RepoPaths.ServiceDll(DllName(service)), _ports[service], EnvironmentOf(service), LogDirectory);
+            _services[service] = process;
+            process.Start();
+            started.Add(process);
+        }
+
+        await Task.WhenAll(started.Select(p => p.WaitReadyAsync(Options.ReadyTimeout)));
+        foreach (var service in services.Where(_services.ContainsKey))
+        {
+            _clients[service] = _services[service].CreateClient();
+        }
+    }
+
+    private Dictionary<string, string?> EnvironmentOf(LayerService service)
+    {
+        var env = new Dictionary<string, string?>(StringComparer.Ordinal);
+        string Store(string name) => Path.Combine(TempDirectory, "data", name, name + ".db");
+        string SystemUrl(LayerService s) => _mocks.TryGetValue(s, out var mock) ? mock.BaseUrl : BaseUrl(s);
+        switch (service)
+        {
+            case LayerService.Inventory:
+                env["Store__Path"] = Store("inventory");
+                break;
+            case LayerService.Billing:
+                env["Store__Path"] = Store("billing");
+                break;
+            case LayerService.Shipping:
+                env["Store__Path"] = Store("shipping");
+                break;
+            case LayerService.ProcessApi:
+                env["Store__Path"] = Store("process");
+                env["RabbitMq__Url"] = Broker.AmqpUrl;
+                env["SystemApis__Inventory__BaseUrl"] = SystemUrl(LayerService.Inventory);
+                env["SystemApis__Billing__BaseUrl"] = SystemUrl(LayerService.Billing);
+                env["SystemApis__Shipping__BaseUrl"] = SystemUrl(LayerService.Shipping);
+                break;
+            case LayerService.ExperienceApi:
+                env["Store__Path"] = Store("experience");
+                env["RabbitMq__Url"] = Broker.AmqpUrl;
+                env["Catalog__InventoryUrl"] = BaseUrl(LayerService.Inventory);
+                break;
+            case LayerService.Gateway:
+                env["Gateway__ExperienceApiUrl"] = BaseUrl(LayerService.ExperienceApi);
+                env["Gateway__ProcessApiUrl"] = BaseUrl(LayerService.ProcessApi);
+                break;
+        }
+
+        foreach (var (key, value) in Options.Environment[service])
+        {
+            env[key] = value;
+        }
+
+        ConfigureEnvironment(service, env);
+        return env;
+    }
+
+    private static string DllName(LayerService service) => service switch
+    {
+        LayerService.Inventory => RepoPaths.Services.InventoryApi,
+        LayerService.Billing => RepoPaths.Services.BillingApi,
+        LayerService.Shipping => RepoPaths.Services.ShippingApi,
+        LayerService.ProcessApi => RepoPaths.Services.ProcessApi,
+        LayerService.ExperienceApi => RepoPaths.Services.ExperienceApi,
+        LayerService.Gateway => RepoPaths.Services.Gateway,
+        _ => throw new ArgumentOutOfRangeException(nameof(service)),
+    };
+
+    private static string LogName(LayerService service) => service switch
+    {
+        LayerService.Inventory => "inventory-api",
+        LayerService.Billing => "billing-api",
+        LayerService.Shipping => "shipping-api",
+        LayerService.ProcessApi => "process-api",
+        LayerService.ExperienceApi => "experience-api",
+        LayerService.Gateway => "gateway",
+        _ => throw new ArgumentOutOfRangeException(nameof(service)),
+    };
+
+    private static async Task SafeAsync(Func<Task> action)
+    {
+        try
+        {
+            await action();
+        }
+        catch (Exception)
+        {
+            // keep disposing the rest; a failure to clean up must not hide the test's own result
+        }
+    }
+}
