@@ -1,0 +1,111 @@
+using ApiLed.ExperienceApi.Catalog;
+using ApiLed.ExperienceApi.Orders;
+using ApiLed.ServiceDefaults.Hosting;
+using ApiLed.ServiceDefaults.Storage;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace ApiLed.ExperienceApi.Apis;
+
+public static class OrdersApi
+{
+    public static IEndpointRouteBuilder MapOrdersApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1/orders").WithTags("Orders");
+
+        api.MapPost("/", PlaceOrderAsync)
+            .WithName("PlaceOrder")
+            .WithSummary("Places an order. Answers 202 Accepted at once; the order is fulfilled asynchronously.")
+            .WithDescription(
+                "The order is validated, priced from the catalogue and stored durably with its fulfillment command before the answer. " +
+                "Send an Idempotency-Key (any unique string, e.g. a UUID): repeating the request with the same key returns the same " +
+                "order and never creates a second one. Follow the Location header (or poll after Retry-After seconds) for the status.")
+            .Accepts<PlaceOrderRequest>("application/json")
+            .Produces<OrderStatusView>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        api.MapGet("/{orderId}", async (string orderId, HttpContext http, OrderStore orders, IOptions<OrdersOptions> options, CancellationToken ct) =>
+                await orders.FindAsync(PartnerOf(http, options.Value), orderId, ct) is { } order
+                    ? Results.Ok(order)
+                    : Problems.Of(StatusCodes.Status404NotFound, "order-not-found", "Order not found.", $"There is no order '{orderId}'."))
+            .WithName("GetOrder")
+            .WithSummary("Reads an order's status, each step's outcome and, for a failed order, the reason and what was compensated.")
+            .Produces<OrderStatusView>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapGet("/", async (int? limit, HttpContext http, OrderStore orders, IOptions<OrdersOptions> options, CancellationToken ct) =>
+                TypedResults.Ok(await orders.ListAsync(PartnerOf(http, options.Value), Math.Clamp(limit ?? 50, 1, 500), ct)))
+            .WithName("ListOrders")
+            .WithSummary("Lists your orders, newest first (limit 1 to 500, default 50).");
+
+        return app;
+    }
+
+    private static async Task<IResult> PlaceOrderAsync(
+        [FromBody] PlaceOrderRequest? request,
+        [FromHeader(Name = IdempotentRequests.HeaderName)] string? idempotencyKey,
+        HttpContext http, ProductCatalog catalog, OrderStore orders, IOptions<OrdersOptions> options, TimeProvider time, CancellationToken ct)
+    {
+        if (request is null)
+        {
+            return Problems.Validation("body", "A JSON order is required.");
+        }
+
+        if (string.IsNullOrWhiteSpace(idempotencyKey) || idempotencyKey.Length > 200)
+        {
+            return Problems.Validation(IdempotentRequests.HeaderName,
+                "An Idempotency-Key header (1 to 200 characters, e.g. a UUID) is required, so a retried request never places a second order.");
+        }
+
+        IReadOnlyDictionary<string, ApiLed.Contracts.StockItem> products;
+        try
+        {
+            products = await catalog.GetAsync(forceRefresh: false, ct);
+            if (request.Lines?.Any(l => l?.Sku is { } sku && !products.ContainsKey(sku)) == true)
+            {
+                products = await catalog.GetAsync(forceRefresh: true, ct);
+            }
+        }
+        catch (CatalogUnavailableException)
+        {
+            http.Response.Headers.RetryAfter = "5";
+            return Problems.Of(StatusCodes.Status503ServiceUnavailable, "catalog-unavailable", "The product catalogue is unavailable.",
+                "Orders cannot be priced right now; retry the same request (same Idempotency-Key) shortly.");
+        }
+
+        var (order, errors) = OrderValidator.Validate(request, products);
+        if (order is null)
+        {
+            return errors.ToResult();
+        }
+
+        var result = await orders.AcceptAsync(PartnerOf(http, options.Value), idempotencyKey, order, options.Value.Currency, time.GetUtcNow(), ct);
+        switch (result)
+        {
+            case AcceptResult.KeyReused reused:
+                return Problems.Of(StatusCodes.Status422UnprocessableEntity, "idempotency-key-reused",
+                    "The Idempotency-Key was already used for a different order.",
+                    $"Key '{idempotencyKey}' placed order {reused.OrderId} with another body; use a new key for a new order.");
+            case AcceptResult.Replayed replayed:
+                http.Response.Headers[IdempotentRequests.ReplayedHeaderName] = "true";
+                return Accepted(http, replayed.Order, options.Value);
+            case AcceptResult.Accepted accepted:
+                return Accepted(http, accepted.Order, options.Value);
+            default:
+                throw new InvalidOperationException("Unexpected accept result.");
+        }
+    }
+
+    private static IResult Accepted(HttpContext http, OrderStatusView order, OrdersOptions options)
+    {
+        http.Response.Headers.RetryAfter = options.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return TypedResults.Accepted($"/api/v1/orders/{order.OrderId}", order);
+    }
+
+    /// <summary>The partner the gateway authenticated (header <c>X-Partner-Id</c>); direct callers are the default partner.</summary>
+    public static string PartnerOf(HttpContext http, OrdersOptions options) =>
+        http.Request.Headers[OrdersOptions.PartnerHeader].ToString() is { Length: > 0 } partner ? partner : options.DefaultPartner;
+}

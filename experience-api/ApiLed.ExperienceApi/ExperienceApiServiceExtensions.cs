@@ -1,0 +1,57 @@
+using System.ComponentModel.DataAnnotations;
+using ApiLed.ExperienceApi.Catalog;
+using ApiLed.ExperienceApi.Events;
+using ApiLed.ExperienceApi.Orders;
+using ApiLed.Messaging;
+using ApiLed.ServiceDefaults.Hosting;
+using ApiLed.ServiceDefaults.Resilience;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace ApiLed.ExperienceApi;
+
+/// <summary>Order intake settings (section <c>Orders</c>).</summary>
+public sealed record OrdersOptions
+{
+    public const string Section = "Orders";
+    public const string PartnerHeader = "X-Partner-Id";
+
+    /// <summary>ISO 4217 currency of every price and total.</summary>
+    [Required, RegularExpression("^[A-Z]{3}$")]
+    public string Currency { get; init; } = "EUR";
+
+    /// <summary>The partner of requests that reach the experience API without an <c>X-Partner-Id</c> from the gateway.</summary>
+    [Required]
+    public string DefaultPartner { get; init; } = "public";
+
+    /// <summary>Seconds a partner is asked to wait before polling an accepted order.</summary>
+    [Range(1, 3600)]
+    public int RetryAfterSeconds { get; init; } = 2;
+}
+
+public static class ExperienceApiServiceExtensions
+{
+    public static WebApplicationBuilder AddExperienceApiServices(this WebApplicationBuilder builder)
+    {
+        builder.AddSqliteStore();
+        // Orders are still accepted into the outbox while the broker is away: the service is degraded, not down.
+        builder.AddRabbitMqMessaging("experience-api", brokerDownStatus: HealthStatus.Degraded);
+        builder.AddOutbox("/apiled/experience-api", Topology.OrderFulfillment);
+        builder.AddQueueConsumer<OrderStatusProjection>(OrderStatusProjection.Queue);
+        builder.AddQueueConsumer<PartnerNotificationSubscriber>(PartnerNotificationSubscriber.Queue);
+
+        builder.Services.AddValidatedOptions<OrdersOptions>(OrdersOptions.Section);
+        builder.Services.AddValidatedOptions<CatalogOptions>(CatalogOptions.Section);
+        var catalog = builder.Configuration.GetValidated<CatalogOptions>(CatalogOptions.Section);
+        builder.Services.AddHttpClient(ProductCatalog.HttpClientName, c => c.BaseAddress = catalog.InventoryUrl)
+            .AddResiliencePipeline(ProductCatalog.HttpClientName, new HttpResilienceOptions
+            {
+                AttemptTimeout = TimeSpan.FromSeconds(2),
+                TotalTimeout = TimeSpan.FromSeconds(5),
+                MaxRetryAttempts = 2,
+            });
+        builder.Services.AddSingleton<ProductCatalog>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<OrderStore>();
+        return builder;
+    }
+}

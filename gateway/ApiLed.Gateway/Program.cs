@@ -1,0 +1,15 @@
+using ApiLed.Gateway;
+using ApiLed.ServiceDefaults.Hosting;
+
+var builder = ServiceDefaultsExtensions.CreateBuilder(args);
+
+builder.AddServiceDefaults("gateway");
+builder.AddGatewayServices();
+
+var app = builder.Build();
+
+app.UseServiceDefaults();
+app.MapDefaultEndpoints();
+app.MapReverseProxy();
+
+await app.RunAsync();
