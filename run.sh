@@ -24,12 +24,6 @@ BILLING_API_PORT="${BILLING_API_PORT:-5202}"
 SHIPPING_API_PORT="${SHIPPING_API_PORT:-5203}"
 READY_TIMEOUT="${APILED_READY_TIMEOUT:-90}"
 
-APILED_DATA_DIR="${APILED_DATA_DIR:-./.data}"
-mkdir -p "$APILED_DATA_DIR"
-APILED_DATA_DIR="$(cd "$APILED_DATA_DIR" && pwd)"
-LOG_DIR="$APILED_DATA_DIR/logs"
-mkdir -p "$LOG_DIR"
-
 say() { printf '%s\n' "$*"; }
 die() { printf 'run.sh: %s\n' "$*" >&2; exit 1; }
 
@@ -57,6 +51,12 @@ for pair in "gateway:GATEWAY_PORT" "experience-api:EXPERIENCE_API_PORT" "process
     die "port $port (for $svc, set with $var) is already in use on 127.0.0.1; stop what uses it or choose another port, e.g. $var=$((port + 1000)) ./run.sh"
   fi
 done
+
+APILED_DATA_DIR="${APILED_DATA_DIR:-./.data}"
+mkdir -p "$APILED_DATA_DIR"
+APILED_DATA_DIR="$(cd "$APILED_DATA_DIR" && pwd)"
+LOG_DIR="$APILED_DATA_DIR/logs"
+mkdir -p "$LOG_DIR"
 
 # shellcheck source=platform/scripts/rabbitmq.sh
 source "$ROOT/platform/scripts/rabbitmq.sh"
@@ -119,8 +119,10 @@ start_service() {
   local name="$1" dll="$2" port="$3"; shift 3
   local log="$LOG_DIR/$name.log"
   : >"$log"
-  env ASPNETCORE_URLS="http://127.0.0.1:$port" DOTNET_NOLOGO=1 "$@" \
-    dotnet "$dll" >>"$log" 2>&1 </dev/null &
+  # Run from the DLL's folder so that the service finds its appsettings.json (content root = working directory).
+  # The subshell execs env, which execs dotnet: $! is the service's own PID.
+  (cd "$(dirname "$dll")" && exec env ASPNETCORE_URLS="http://127.0.0.1:$port" DOTNET_NOLOGO=1 "$@" dotnet "$dll") \
+    >>"$log" 2>&1 </dev/null &
   local pid=$!
   PIDS+=("$pid")
   PID_NAME[$pid]="$name"
