@@ -3,12 +3,12 @@ using System.ComponentModel.DataAnnotations;
 namespace ApiLed.Messaging;
 
 /// <summary>Broker settings (section <c>RabbitMq</c>; e.g. <c>RabbitMq__Url</c> in the environment).</summary>
-public sealed record RabbitMqOptions
+public sealed record RabbitMqOptions : IValidatableObject
 {
     public const string Section = "RabbitMq";
 
     /// <summary>AMQP URI including credentials and virtual host, e.g. <c>amqp://guest:guest@127.0.0.1:5672/</c>.</summary>
-    [Required, Url]
+    [Required]
     public string Url { get; init; } = "amqp://guest:guest@127.0.0.1:5672/";
 
     /// <summary>Messages a consumer holds unacknowledged at once (also how many it handles in parallel).</summary>
@@ -30,4 +30,13 @@ public sealed record RabbitMqOptions
     /// <summary>Messages the relay keeps in flight awaiting publisher confirms.</summary>
     [Range(1, 10_000)]
     public int OutboxBatchSize { get; init; } = 64;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!Uri.TryCreate(Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("amqp" or "amqps"))
+        {
+            yield return new ValidationResult(
+                $"'{Url}' is not an AMQP URI; use amqp://user:password@host:5672/vhost (or amqps://).", [nameof(Url)]);
+        }
+    }
 }

@@ -11,7 +11,9 @@
 
 APILED_RABBITMQ_STARTED_BY_US="${APILED_RABBITMQ_STARTED_BY_US:-0}"
 APILED_RABBITMQ_LOCAL="${APILED_RABBITMQ_LOCAL:-0}"
-APILED_RABBITMQ_LOCAL_URL="amqp://guest:guest@127.0.0.1:5672/"
+# The local node's AMQP port (RABBITMQ_NODE_PORT is RabbitMQ's own setting, honoured by rabbitmq-server).
+APILED_RABBITMQ_LOCAL_PORT="${RABBITMQ_NODE_PORT:-5672}"
+APILED_RABBITMQ_LOCAL_URL="amqp://guest:guest@127.0.0.1:${APILED_RABBITMQ_LOCAL_PORT}/"
 
 _apiled_rmq_log() { printf '[rabbitmq] %s\n' "$*" >&2; }
 
@@ -63,7 +65,7 @@ _apiled_rmq_await_local() {
   local deadline=$((SECONDS + ${1:-60}))
   while [ "$SECONDS" -lt "$deadline" ]; do
     if timeout 20 rabbitmqctl -q await_startup --timeout 15 >/dev/null 2>&1 \
-       && _apiled_tcp_open 127.0.0.1 5672 2; then
+       && _apiled_tcp_open 127.0.0.1 "$APILED_RABBITMQ_LOCAL_PORT" 2; then
       return 0
     fi
     sleep 1
@@ -116,7 +118,7 @@ apiled_rabbitmq_ensure() {
       fi
     fi
     if ! _apiled_rmq_local_running; then
-      _apiled_rmq_log "starting the local RabbitMQ node (127.0.0.1:5672)"
+      _apiled_rmq_log "starting the local RabbitMQ node (127.0.0.1:$APILED_RABBITMQ_LOCAL_PORT)"
       if ! RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 ERL_EPMD_ADDRESS=127.0.0.1 rabbitmq-server -detached; then
         _apiled_rmq_log "rabbitmq-server -detached failed (see /var/log/rabbitmq/)"
         return 1

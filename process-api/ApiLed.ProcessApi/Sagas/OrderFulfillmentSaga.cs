@@ -168,7 +168,7 @@ public sealed class OrderFulfillmentSaga(
         step.Error = reason;
         saga.Status = SagaStatuses.Compensating;
         saga.FailedStep = step.Name;
-        saga.FailureReason = $"{step.Name}: {reason}";
+        saga.FailureReason = reason;
         foreach (var later in saga.Steps.Where(s => s.Status == StepStatuses.Pending))
         {
             later.Status = StepStatuses.Skipped;

@@ -23,4 +23,13 @@ public sealed record BillingOptions
     public List<SeedAccount> Seed { get; init; } = [];
 }
 
-public sealed record SeedAccount(string PaymentReference, string Holder, bool Declines, string? DeclineReason);
+public sealed record SeedAccount
+{
+    public string PaymentReference { get; init; } = "";
+
+    public string Holder { get; init; } = "";
+
+    public bool Declines { get; init; }
+
+    public string? DeclineReason { get; init; }
+}

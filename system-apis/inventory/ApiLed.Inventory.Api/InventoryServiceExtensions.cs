@@ -23,4 +23,13 @@ public sealed record InventoryOptions
     public List<SeedProduct> Seed { get; init; } = [];
 }
 
-public sealed record SeedProduct(string Sku, string Name, long UnitPriceCents, int OnHand);
+public sealed record SeedProduct
+{
+    public string Sku { get; init; } = "";
+
+    public string Name { get; init; } = "";
+
+    public long UnitPriceCents { get; init; }
+
+    public int OnHand { get; init; }
+}
