@@ -119,7 +119,10 @@ apiled_rabbitmq_ensure() {
     fi
     if ! _apiled_rmq_local_running; then
       _apiled_rmq_log "starting the local RabbitMQ node (127.0.0.1:$APILED_RABBITMQ_LOCAL_PORT)"
-      if ! RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 ERL_EPMD_ADDRESS=127.0.0.1 rabbitmq-server -detached; then
+      # AMQP, epmd and Erlang distribution all on loopback only.
+      if ! RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 ERL_EPMD_ADDRESS=127.0.0.1 \
+           RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="${RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS:-} -kernel inet_dist_use_interface {127,0,0,1}" \
+           rabbitmq-server -detached; then
         _apiled_rmq_log "rabbitmq-server -detached failed (see /var/log/rabbitmq/)"
         return 1
       fi
