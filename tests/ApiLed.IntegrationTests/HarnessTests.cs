@@ -260,8 +260,12 @@ public sealed class HarnessTests(HarnessWireMockFixture wireMock) : IClassFixtur
         Assert.NotEqual(firstPid, service.ProcessId);
         Assert.Equal(port, service.Port);
 
-        await service.StopAsync();
+        // SIGTERM: the JVM shuts down on its own (exit code 143), well before the kill fallback.
+        var clock = Stopwatch.StartNew();
+        await service.StopGracefullyAsync(TimeSpan.FromSeconds(20));
         Assert.False(service.IsRunning);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"graceful stop took {clock.Elapsed}");
+        Assert.Equal(143, service.ExitCode);
         Assert.Contains("start #2", await File.ReadAllTextAsync(service.LogPath));
         Directory.Delete(logs, recursive: true);
     }
