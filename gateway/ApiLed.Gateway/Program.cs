@@ -9,6 +9,7 @@ builder.AddGatewayServices();
 var app = builder.Build();
 
 app.UseServiceDefaults();
+app.UseMiddleware<RequestBodyLimit>();
 app.MapDefaultEndpoints();
 app.MapReverseProxy();
 
