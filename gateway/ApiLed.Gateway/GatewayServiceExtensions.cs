@@ -14,10 +14,6 @@ public sealed record GatewayOptions
 
     [Required]
     public Uri? ProcessApiUrl { get; init; }
-
-    /// <summary>Largest request body accepted from a partner; larger ones get 413.</summary>
-    [Range(1024, 100 * 1024 * 1024)]
-    public long MaxRequestBodyBytes { get; init; } = 64 * 1024;
 }
 
 public static class GatewayServiceExtensions

@@ -1,19 +1,20 @@
 using ApiLed.ServiceDefaults.Hosting;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace ApiLed.Gateway;
 
 /// <summary>
-/// Refuses request bodies over <c>Gateway:MaxRequestBodyBytes</c> with 413 problem+json before anything is
+/// Refuses request bodies over <c>Limits:MaxRequestBodyBytes</c> with 413 problem+json before anything is
 /// forwarded: at once when Content-Length says so, and for a chunked body when it grows past the limit.
 /// </summary>
-public sealed class RequestBodyLimit(RequestDelegate next, IOptions<GatewayOptions> options)
+public sealed class RequestBodyLimit(RequestDelegate next, IOptions<KestrelServerOptions> kestrel)
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        var limit = options.Value.MaxRequestBodyBytes;
+        var limit = kestrel.Value.Limits.MaxRequestBodySize ?? long.MaxValue;
         if (context.Request.ContentLength > limit)
         {
             await TooLarge(limit).ExecuteAsync(context);
@@ -38,7 +39,7 @@ public sealed class RequestBodyLimit(RequestDelegate next, IOptions<GatewayOptio
     {
         for (; error is not null; error = error.InnerException)
         {
-            if (error is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
+            if (error is Microsoft.AspNetCore.Http.BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
             {
                 return true;
             }

@@ -18,13 +18,19 @@ public sealed class BadRequestExceptionHandler(IProblemDetailsService problems) 
             return false;
         }
 
-        var status = bad.StatusCode;
-        var (type, title, detail) = (status, bad.InnerException) switch
+        var causes = new List<Exception>();
+        for (Exception? e = bad; e is not null; e = e.InnerException)
         {
-            (StatusCodes.Status413PayloadTooLarge, _) => ("body-too-large", "The request body is too large.", bad.Message),
-            (_, JsonException json) => ("malformed-json", "The request body is not valid JSON for this operation.",
-                json.Message),
-            _ => ("bad-request", "The request could not be read.", bad.Message),
+            causes.Add(e);
+        }
+
+        var tooLarge = causes.OfType<BadHttpRequestException>().FirstOrDefault(e => e.StatusCode == StatusCodes.Status413PayloadTooLarge);
+        var json = causes.OfType<JsonException>().FirstOrDefault();
+        var (status, type, title, detail) = (tooLarge, json) switch
+        {
+            ({ } large, _) => (StatusCodes.Status413PayloadTooLarge, "body-too-large", "The request body is too large.", large.Message),
+            (_, { } malformed) => (StatusCodes.Status400BadRequest, "malformed-json", "The request body is not valid JSON for this operation.", malformed.Message),
+            _ => (bad.StatusCode, "bad-request", "The request could not be read.", bad.Message),
         };
 
         httpContext.Response.StatusCode = status;

@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -14,6 +16,10 @@ namespace ApiLed.ServiceDefaults.Hosting;
 public static class ServiceDefaultsExtensions
 {
     public const string ReadyTag = "ready";
+
+    /// <summary>Largest request body a service accepts (413 problem+json beyond it).</summary>
+    public const string MaxRequestBodySetting = "Limits:MaxRequestBodyBytes";
+    public const long DefaultMaxRequestBodyBytes = 64 * 1024;
 
     /// <summary>
     /// A builder whose content root is the service's own folder, so its appsettings.json is found whatever the
@@ -25,6 +31,13 @@ public static class ServiceDefaultsExtensions
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string serviceName)
     {
         builder.AddApiLedTelemetry(serviceName);
+        var maxBody = builder.Configuration.GetValue<long?>(MaxRequestBodySetting) ?? DefaultMaxRequestBodyBytes;
+        if (maxBody is < 1024 or > 100 * 1024 * 1024)
+        {
+            throw new InvalidOperationException($"Setting '{MaxRequestBodySetting}' is {maxBody}; use 1024 to 104857600 bytes.");
+        }
+
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = maxBody);
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
         {
             context.ProblemDetails.Extensions["correlationId"] =
