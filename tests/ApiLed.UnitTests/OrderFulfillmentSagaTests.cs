@@ -1,0 +1,185 @@
+using System.Net;
+using ApiLed.Contracts;
+using ApiLed.Messaging;
+using ApiLed.ProcessApi.Flows;
+using ApiLed.ProcessApi.Sagas;
+using ApiLed.ProcessApi.SystemApis;
+using ApiLed.ServiceDefaults.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace ApiLed.UnitTests;
+
+/// <summary>
+/// The saga runner on its own: a real SQLite store in a temp folder and system APIs replaced by scripted HTTP
+/// answers, so the order of calls, the idempotency keys and the persisted outcome can be checked exactly.
+/// </summary>
+public sealed class OrderFulfillmentSagaTests : IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("apiled-saga-").FullName;
+    private readonly List<(string Path, string Key)> calls = [];
+    private readonly SagaStore store;
+    private readonly SqliteDatabase database;
+    private Func<string, HttpStatusCode> answer = _ => HttpStatusCode.OK;
+
+    public OrderFulfillmentSagaTests()
+    {
+        database = new SqliteDatabase(Options.Create(new StoreOptions { Path = Path.Combine(folder, "process.db") }));
+        store = new SagaStore(database, new OutboxStore(database, new OutboxSignal()));
+        store.InitializeAsync(CancellationToken.None).GetAwaiter().GetResult();
+    }
+
+    [Fact]
+    public async Task A_failing_last_step_compensates_the_earlier_steps_in_reverse_order()
+    {
+        answer = path => path == "/api/v1/shipments" ? HttpStatusCode.UnprocessableEntity : HttpStatusCode.OK;
+
+        var saga = await RunAsync("ord-1");
+
+        Assert.Equal(SagaStatuses.Failed, saga.Status);
+        Assert.Equal(
+            ["/api/v1/reservations", "/api/v1/charges", "/api/v1/shipments", "/api/v1/charges/ord-1/refund", "/api/v1/reservations/ord-1/release"],
+            calls.Select(c => c.Path));
+        Assert.Equal(["compensated", "compensated", "rejected"], saga.Steps.Select(s => s.Status));
+        Assert.Equal("create-shipment", saga.FailedStep);
+    }
+
+    [Fact]
+    public async Task A_step_that_faults_after_its_retries_is_compensated_too_because_its_outcome_is_unknown()
+    {
+        answer = path => path == "/api/v1/charges" ? HttpStatusCode.ServiceUnavailable : HttpStatusCode.OK;
+
+        var saga = await RunAsync("ord-2");
+
+        Assert.Equal(SagaStatuses.Failed, saga.Status);
+        Assert.Equal(2, calls.Count(c => c.Path == "/api/v1/charges"));
+        Assert.Single(calls, c => c.Path == "/api/v1/charges/ord-2/refund");
+        Assert.Equal(["compensated", "compensated", "skipped"], saga.Steps.Select(s => s.Status));
+        Assert.DoesNotContain(calls, c => c.Path == "/api/v1/shipments");
+    }
+
+    [Fact]
+    public async Task Every_attempt_of_a_step_carries_the_same_idempotency_key()
+    {
+        answer = path => path == "/api/v1/charges" ? HttpStatusCode.ServiceUnavailable : HttpStatusCode.OK;
+
+        await RunAsync("ord-3");
+
+        var keys = calls.Where(c => c.Path == "/api/v1/charges").Select(c => c.Key).Distinct().ToList();
+        Assert.Equal(["ord-3/charge-payment/billing.charge"], keys);
+    }
+
+    [Fact]
+    public async Task A_compensation_that_keeps_failing_parks_the_saga_and_queues_a_parking_lot_message()
+    {
+        answer = path => path switch
+        {
+            "/api/v1/shipments" => HttpStatusCode.UnprocessableEntity,
+            "/api/v1/reservations/ord-4/release" => HttpStatusCode.InternalServerError,
+            _ => HttpStatusCode.OK,
+        };
+
+        var saga = await RunAsync("ord-4");
+
+        Assert.Equal(SagaStatuses.NeedsAttention, saga.Status);
+        Assert.Equal(StepStatuses.CompensationFailed, saga.Steps[0].Status);
+        Assert.Equal(3, calls.Count(c => c.Path == "/api/v1/reservations/ord-4/release"));
+        var queued = await database.ReadAsync(c => c.QueryAsync("SELECT exchange, type FROM outbox ORDER BY seq",
+            r => (Exchange: r.GetString(0), Type: r.GetString(1)), null, CancellationToken.None), CancellationToken.None);
+        Assert.Contains(queued, m => m.Exchange == Topology.ParkingLotExchange && m.Type == "apiled.saga.needs-attention.v1");
+        Assert.Contains(queued, m => m.Type == MessageTypes.SagaEvent("order.needs-attention"));
+    }
+
+    [Fact]
+    public async Task A_saga_persisted_mid_step_resumes_that_step_and_finishes()
+    {
+        var fresh = NewSaga("ord-5");
+        await store.StartAsync(fresh, [], CancellationToken.None);
+        var saved = (await store.FindAsync("ord-5", CancellationToken.None))!;
+        saved.Steps[0].Status = StepStatuses.Succeeded;
+        saved.Steps[1].Status = StepStatuses.Running;
+        await store.SaveAsync(saved, new SagaHistoryEntry(DateTimeOffset.UtcNow, "test", null, null), [], CancellationToken.None);
+
+        var resumed = (await store.FindAsync("ord-5", CancellationToken.None))!;
+        await Saga().RunAsync(resumed, CancellationToken.None);
+
+        Assert.Equal(SagaStatuses.Completed, resumed.Status);
+        Assert.Equal(["/api/v1/charges", "/api/v1/shipments"], calls.Select(c => c.Path));
+        Assert.Contains(await store.HistoryAsync("ord-5", CancellationToken.None), h => h.Kind == "step-resumed" && h.Step == "charge-payment");
+    }
+
+    [Fact]
+    public async Task A_stale_copy_of_a_saga_cannot_overwrite_a_newer_one()
+    {
+        await store.StartAsync(NewSaga("ord-6"), [], CancellationToken.None);
+        var first = (await store.FindAsync("ord-6", CancellationToken.None))!;
+        var stale = (await store.FindAsync("ord-6", CancellationToken.None))!;
+        await store.SaveAsync(first, new SagaHistoryEntry(DateTimeOffset.UtcNow, "first", null, null), [], CancellationToken.None);
+
+        await Assert.ThrowsAsync<SagaConcurrencyException>(() =>
+            store.SaveAsync(stale, new SagaHistoryEntry(DateTimeOffset.UtcNow, "stale", null, null), [], CancellationToken.None));
+    }
+
+    private async Task<SagaState> RunAsync(string orderId)
+    {
+        var (saga, _) = await store.StartAsync(NewSaga(orderId), [], CancellationToken.None);
+        await Saga().RunAsync(saga, CancellationToken.None);
+        return (await store.FindAsync(orderId, CancellationToken.None))!;
+    }
+
+    private static SagaState NewSaga(string orderId)
+    {
+        static StepDefinition Step(string name, string op, string comp) => new()
+        {
+            Name = name, Operation = op, Compensation = comp,
+            Retry = new RetryDefinition { MaxAttempts = 2, BaseDelay = TimeSpan.FromMilliseconds(1) },
+        };
+
+        var flow = new FlowDefinition
+        {
+            Mode = FlowModes.Hybrid,
+            Steps =
+            [
+                Step("reserve-inventory", SystemOperations.ReserveInventory, SystemOperations.ReleaseInventory),
+                Step("charge-payment", SystemOperations.ChargePayment, SystemOperations.RefundPayment),
+                Step("create-shipment", SystemOperations.CreateShipment, SystemOperations.CancelShipment),
+            ],
+        };
+        var order = new FulfillOrderCommand(orderId, "p", "c", [new PricedOrderLine("SKU-A", 1, 500)], 500, "EUR", "card",
+            new ShippingAddress("A", "B", "C", "D", "GB"), DateTimeOffset.UtcNow);
+        return SagaState.Start(order, "order-fulfillment", flow, "corr", DateTimeOffset.UtcNow);
+    }
+
+    private OrderFulfillmentSaga Saga()
+    {
+        HttpClient Client() => new(new ScriptedHandler(this)) { BaseAddress = new Uri("http://system.test") };
+        var operations = new SystemOperations(new InventoryClient(Client()), new BillingClient(Client()), new ShippingClient(Client()));
+        var options = Options.Create(new SagaOptions { CompensationRetry = new RetryDefinition { MaxAttempts = 3, BaseDelay = TimeSpan.FromMilliseconds(1) } });
+        return new OrderFulfillmentSaga(store, operations, new StepPolicies(), options, TimeProvider.System, NullLogger<OrderFulfillmentSaga>.Instance);
+    }
+
+    public void Dispose()
+    {
+        database.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    private sealed class ScriptedHandler(OrderFulfillmentSagaTests test) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var path = request.RequestUri!.AbsolutePath;
+            lock (test.calls)
+            {
+                test.calls.Add((path, request.Headers.GetValues("Idempotency-Key").Single()));
+            }
+
+            var status = test.answer(path);
+            return Task.FromResult(new HttpResponseMessage(status)
+            {
+                Content = new StringContent((int)status < 400 ? "{}" : "{\"detail\":\"scripted failure\"}"),
+            });
+        }
+    }
+}
