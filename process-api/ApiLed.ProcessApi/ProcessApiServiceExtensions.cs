@@ -1,8 +1,10 @@
+using ApiLed.ProcessApi.Flows;
+using ApiLed.Sagas;
 using System.ComponentModel.DataAnnotations;
 using ApiLed.Messaging;
-using ApiLed.ProcessApi.Flows;
+using ApiLed.Sagas.Flows;
 using ApiLed.ProcessApi.Sagas;
-using ApiLed.ProcessApi.SystemApis;
+using ApiLed.Sagas.SystemApis;
 using ApiLed.ServiceDefaults.Hosting;
 using ApiLed.ServiceDefaults.Resilience;
 using Microsoft.Extensions.Options;

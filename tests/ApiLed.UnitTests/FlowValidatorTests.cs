@@ -1,4 +1,5 @@
 using ApiLed.ProcessApi.Flows;
+using ApiLed.Sagas.Flows;
 
 namespace ApiLed.UnitTests;
 

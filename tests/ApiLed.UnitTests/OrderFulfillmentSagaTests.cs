@@ -1,9 +1,10 @@
+using ApiLed.Sagas;
 using System.Net;
 using ApiLed.Contracts;
 using ApiLed.Messaging;
-using ApiLed.ProcessApi.Flows;
+using ApiLed.Sagas.Flows;
 using ApiLed.ProcessApi.Sagas;
-using ApiLed.ProcessApi.SystemApis;
+using ApiLed.Sagas.SystemApis;
 using ApiLed.ServiceDefaults.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;

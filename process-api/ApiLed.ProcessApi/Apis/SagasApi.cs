@@ -1,3 +1,4 @@
+using ApiLed.Sagas;
 using ApiLed.Contracts;
 using ApiLed.ProcessApi.Sagas;
 using ApiLed.ServiceDefaults.Hosting;

@@ -1,4 +1,6 @@
-using ApiLed.ProcessApi.SystemApis;
+using ApiLed.Sagas.Flows;
+using ApiLed.Sagas;
+using ApiLed.Sagas.SystemApis;
 using Microsoft.Extensions.Options;
 
 namespace ApiLed.ProcessApi.Flows;

@@ -1,6 +1,7 @@
+using ApiLed.Sagas;
 using ApiLed.Contracts;
 using ApiLed.Messaging;
-using ApiLed.ProcessApi.SystemApis;
+using ApiLed.Sagas.SystemApis;
 using ApiLed.ServiceDefaults.Telemetry;
 using Microsoft.Extensions.Options;
 
@@ -12,7 +13,7 @@ public sealed record SagaOptions
     public const string Section = "Saga";
 
     /// <summary>Retries of a failing compensation before the saga is parked as needs-attention.</summary>
-    public Flows.RetryDefinition CompensationRetry { get; init; } = new() { MaxAttempts = 6, BaseDelay = TimeSpan.FromMilliseconds(300) };
+    public ApiLed.Sagas.Flows.RetryDefinition CompensationRetry { get; init; } = new() { MaxAttempts = 6, BaseDelay = TimeSpan.FromMilliseconds(300) };
 
     /// <summary>Time budget of one compensation, retries included.</summary>
     public TimeSpan CompensationTimeout { get; init; } = TimeSpan.FromSeconds(60);

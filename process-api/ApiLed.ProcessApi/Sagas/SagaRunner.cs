@@ -1,3 +1,4 @@
+using ApiLed.Sagas;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 

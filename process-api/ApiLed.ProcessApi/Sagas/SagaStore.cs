@@ -1,3 +1,4 @@
+using ApiLed.Sagas;
 using System.Text.Json;
 using ApiLed.Contracts;
 using ApiLed.Messaging;

@@ -1,11 +1,11 @@
 using System.Collections.Concurrent;
-using ApiLed.ProcessApi.Flows;
-using ApiLed.ProcessApi.SystemApis;
+using ApiLed.Sagas.Flows;
+using ApiLed.Sagas.SystemApis;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
 
-namespace ApiLed.ProcessApi.Sagas;
+namespace ApiLed.Sagas;
 
 /// <summary>
 /// The step-level policy of a flow step: a time budget for the whole step and retries, with exponential

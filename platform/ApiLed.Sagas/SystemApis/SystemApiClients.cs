@@ -6,7 +6,7 @@ using ApiLed.ServiceDefaults.Storage;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
 
-namespace ApiLed.ProcessApi.SystemApis;
+namespace ApiLed.Sagas.SystemApis;
 
 /// <summary>
 /// Calls a system API and classifies the answer as a <see cref="StepOutcome"/>. Every call carries the step's

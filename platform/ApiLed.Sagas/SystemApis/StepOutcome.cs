@@ -1,4 +1,4 @@
-namespace ApiLed.ProcessApi.SystemApis;
+namespace ApiLed.Sagas.SystemApis;
 
 /// <summary>What one call to a system operation came to.</summary>
 public abstract record StepOutcome

@@ -1,6 +1,6 @@
 using ApiLed.Contracts;
 
-namespace ApiLed.ProcessApi.SystemApis;
+namespace ApiLed.Sagas.SystemApis;
 
 /// <summary>A system operation a flow step may name, and the operation that undoes it (if it changes anything).</summary>
 public sealed record OperationInfo(string Name, string System, string Description, string? CompensatedBy);

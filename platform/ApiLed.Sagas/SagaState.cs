@@ -1,7 +1,7 @@
 using ApiLed.Contracts;
-using ApiLed.ProcessApi.Flows;
+using ApiLed.Sagas.Flows;
 
-namespace ApiLed.ProcessApi.Sagas;
+namespace ApiLed.Sagas;
 
 /// <summary>Statuses of a saga step.</summary>
 public static class StepStatuses

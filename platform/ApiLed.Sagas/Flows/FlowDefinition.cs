@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace ApiLed.ProcessApi.Flows;
+namespace ApiLed.Sagas.Flows;
 
 /// <summary>How a flow is coordinated.</summary>
 public static class FlowModes
