@@ -60,5 +60,10 @@ public static class MessageTypes
     public const string FulfillOrderV1 = "apiled.order.fulfill.v1";
 
     /// <summary>The type of a saga event published under routing key <paramref name="eventName"/>.</summary>
-    public static string SagaEvent(string eventName) => $"apiled.{eventName}.v1";
+    public static string SagaEvent(string eventName) => $"apiled.{eventName}.v2";
+
+    /// <summary>Is <paramref name="type"/> a saga event this version reads (v2, and v1 from before the routing slip)?</summary>
+    public static bool IsSagaEvent(string type) =>
+        type.StartsWith("apiled.", StringComparison.Ordinal) && type != FulfillOrderV1
+        && (type.EndsWith(".v2", StringComparison.Ordinal) || type.EndsWith(".v1", StringComparison.Ordinal));
 }

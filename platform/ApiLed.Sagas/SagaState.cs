@@ -73,6 +73,12 @@ public sealed class SagaState
 
     public DateTimeOffset UpdatedAt { get; set; }
 
+    /// <summary>The flow's mode (also read by v1 subscribers as <see cref="SagaProgressEvent.Mode"/>).</summary>
+    public string Mode => Definition.Mode;
+
+    /// <summary>When the saga last changed (read by v1 subscribers as <see cref="SagaProgressEvent.At"/>).</summary>
+    public DateTimeOffset At => UpdatedAt;
+
     public StepDefinition DefinitionOf(StepState step) => Definition.Steps.Single(s => s.Name == step.Name);
 
     public static SagaState Start(FulfillOrderCommand order, string flow, FlowDefinition definition, string? correlationId, DateTimeOffset now) => new()

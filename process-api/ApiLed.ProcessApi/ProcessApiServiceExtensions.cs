@@ -57,6 +57,7 @@ public static class ProcessApiServiceExtensions
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddTransient<SystemOperations>();
+        builder.Services.AddTransient<SagaStepExecutor>();
         builder.Services.AddSingleton<StepPolicies>();
         builder.Services.AddSingleton<SagaStore>();
         builder.Services.AddTransient<OrderFulfillmentSaga>();

@@ -132,8 +132,8 @@ public sealed class ParkedSagaTests(ParkedSagaTests.BrokenRelease layer) : IClas
     public sealed class BrokenRelease() : LayerFixture(o =>
     {
         o.WireMockInFrontOf.Add(LayerService.Inventory);
-        o.SetEnvironment(LayerService.ProcessApi, "Saga__CompensationRetry__MaxAttempts", "3");
-        o.SetEnvironment(LayerService.ProcessApi, "Saga__CompensationRetry__BaseDelay", "00:00:00.100");
+        o.SetEnvironment(LayerService.ProcessApi, "Saga__Compensation__Retry__MaxAttempts", "3");
+        o.SetEnvironment(LayerService.ProcessApi, "Saga__Compensation__Retry__BaseDelay", "00:00:00.100");
     });
 
     [Fact]

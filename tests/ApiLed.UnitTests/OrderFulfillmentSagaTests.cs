@@ -155,8 +155,8 @@ public sealed class OrderFulfillmentSagaTests : IDisposable
     {
         HttpClient Client() => new(new ScriptedHandler(this)) { BaseAddress = new Uri("http://system.test") };
         var operations = new SystemOperations(new InventoryClient(Client()), new BillingClient(Client()), new ShippingClient(Client()));
-        var options = Options.Create(new SagaOptions { CompensationRetry = new RetryDefinition { MaxAttempts = 3, BaseDelay = TimeSpan.FromMilliseconds(1) } });
-        return new OrderFulfillmentSaga(store, operations, new StepPolicies(), options, TimeProvider.System, NullLogger<OrderFulfillmentSaga>.Instance);
+        var options = Options.Create(new SagaOptions { Compensation = new CompensationPolicy { Retry = new RetryDefinition { MaxAttempts = 3, BaseDelay = TimeSpan.FromMilliseconds(1) } } });
+        return new OrderFulfillmentSaga(store, new SagaStepExecutor(operations, new StepPolicies()), options, TimeProvider.System, NullLogger<OrderFulfillmentSaga>.Instance);
     }
 
     public void Dispose()

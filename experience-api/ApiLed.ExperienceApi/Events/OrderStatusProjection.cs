@@ -1,5 +1,7 @@
+using System.Text.Json;
 using ApiLed.Contracts;
 using ApiLed.ExperienceApi.Orders;
+using ApiLed.ExperienceApi.Webhooks;
 using ApiLed.Messaging;
 
 namespace ApiLed.ExperienceApi.Events;
@@ -15,7 +17,7 @@ public sealed class OrderStatusProjection(OrderStore orders, ILogger<OrderStatus
 
     public async Task<MessageDisposition> HandleAsync(IncomingMessage message, CancellationToken ct)
     {
-        if (!SagaEventTypes.IsSagaEvent(message.Type))
+        if (!MessageTypes.IsSagaEvent(message.Type))
         {
             logger.LogDebug("Ignoring event {MessageId} of type {Type}", message.MessageId, message.Type);
             return MessageDisposition.Ack;
@@ -34,9 +36,9 @@ public sealed class OrderStatusProjection(OrderStore orders, ILogger<OrderStatus
 /// <summary>
 /// Records the partner notification of every order outcome (its own queue, <c>experience.partner-notifications</c>,
 /// bound to <c>order.completed</c>, <c>order.failed</c> and <c>order.needs-attention</c>); an order with a callback URL
-/// gets the notification delivered as a signed webhook.
+/// gets the notification delivered as a signed webhook by the <see cref="WebhookDispatcher"/>.
 /// </summary>
-public sealed class PartnerNotificationSubscriber(OrderStore orders, ILogger<PartnerNotificationSubscriber> logger) : IMessageHandler
+public sealed class PartnerNotificationSubscriber(OrderStore orders, TimeProvider time, ILogger<PartnerNotificationSubscriber> logger) : IMessageHandler
 {
     public static readonly QueueSpec Queue = new("experience.partner-notifications",
     [
@@ -47,13 +49,15 @@ public sealed class PartnerNotificationSubscriber(OrderStore orders, ILogger<Par
 
     public async Task<MessageDisposition> HandleAsync(IncomingMessage message, CancellationToken ct)
     {
-        if (!SagaEventTypes.IsSagaEvent(message.Type))
+        if (!MessageTypes.IsSagaEvent(message.Type))
         {
             return MessageDisposition.Ack;
         }
 
         var progress = message.Deserialize<SagaProgressEvent>();
-        if (!await orders.RecordNotificationAsync(message.MessageId, message.RoutingKey, progress, ct))
+        var body = JsonSerializer.Serialize(WebhookEvent.From(message.MessageId, message.RoutingKey, progress), JsonSerializerOptions.Web);
+        if (!await orders.RecordNotificationAsync(message.MessageId, message.RoutingKey, progress.OrderId, body, message.CorrelationId,
+                time.GetUtcNow(), ct))
         {
             logger.LogInformation("Notification {MessageId} for order {OrderId} was recorded already, or the order is not held here",
                 message.MessageId, progress.OrderId);
@@ -63,10 +67,3 @@ public sealed class PartnerNotificationSubscriber(OrderStore orders, ILogger<Par
     }
 }
 
-/// <summary>Saga event types this version reads: <c>apiled.{event}.v1</c>.</summary>
-public static class SagaEventTypes
-{
-    public static bool IsSagaEvent(string type) =>
-        type.StartsWith("apiled.", StringComparison.Ordinal) && type.EndsWith(".v1", StringComparison.Ordinal)
-        && type != MessageTypes.FulfillOrderV1;
-}

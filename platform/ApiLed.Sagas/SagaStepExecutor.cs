@@ -1,0 +1,34 @@
+using ApiLed.Sagas.Flows;
+using ApiLed.Sagas.SystemApis;
+
+namespace ApiLed.Sagas;
+
+/// <summary>How compensations are retried before a saga is parked.</summary>
+public sealed record CompensationPolicy
+{
+    public RetryDefinition Retry { get; init; } = new() { MaxAttempts = 6, BaseDelay = TimeSpan.FromMilliseconds(300) };
+
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
+}
+
+/// <summary>
+/// Calls the system operation of a saga action under its step policy, with the saga's stable idempotency key.
+/// The orchestrator and the choreography participants both call through here, so a step behaves the same in
+/// every mode.
+/// </summary>
+public sealed class SagaStepExecutor(SystemOperations operations, StepPolicies policies)
+{
+    public Task<(StepOutcome Outcome, int Attempts)> ExecuteAsync(SagaState saga, SagaAction.Execute action, CancellationToken ct) =>
+        CallAsync(saga, action.Step.Name, action.Definition.Operation, action.Definition.Timeout, action.Definition.Retry, ct);
+
+    public Task<(StepOutcome Outcome, int Attempts)> CompensateAsync(SagaState saga, SagaAction.Compensate action, CompensationPolicy policy,
+        CancellationToken ct) =>
+        string.IsNullOrEmpty(action.Definition.Compensation)
+            ? Task.FromResult<(StepOutcome, int)>((new StepOutcome.Succeeded("nothing to undo"), 0))
+            : CallAsync(saga, action.Step.Name, action.Definition.Compensation, policy.Timeout, policy.Retry, ct);
+
+    private Task<(StepOutcome Outcome, int Attempts)> CallAsync(SagaState saga, string step, string operation, TimeSpan timeout,
+        RetryDefinition retry, CancellationToken ct) =>
+        policies.ExecuteAsync(timeout, retry,
+            token => operations.ExecuteAsync(operation, saga.Order, SagaTransitions.IdempotencyKey(saga, step, operation), token), ct);
+}

@@ -1,0 +1,192 @@
+using ApiLed.Contracts;
+using ApiLed.Messaging;
+using ApiLed.Sagas.Flows;
+using ApiLed.Sagas.SystemApis;
+
+namespace ApiLed.Sagas;
+
+/// <summary>What a saga needs next, read from its state alone.</summary>
+public abstract record SagaAction
+{
+    /// <summary>Run <see cref="Step"/>'s operation.</summary>
+    public sealed record Execute(StepState Step, StepDefinition Definition) : SagaAction;
+
+    /// <summary>Undo <see cref="Step"/> with its compensation.</summary>
+    public sealed record Compensate(StepState Step, StepDefinition Definition) : SagaAction;
+
+    /// <summary>Every step is settled: the saga ends with <see cref="Status"/>.</summary>
+    public sealed record Finish(string Status) : SagaAction;
+
+    /// <summary>The saga is terminal.</summary>
+    public sealed record Done : SagaAction;
+
+    /// <summary>The system whose operation this action calls ("inventory", "billing", "shipping"), if any.</summary>
+    public string? System => this switch
+    {
+        Execute e => SystemOperations.Known.GetValueOrDefault(e.Definition.Operation)?.System,
+        Compensate c when c.Definition.Compensation is { Length: > 0 } op => SystemOperations.Known.GetValueOrDefault(op)?.System,
+        Compensate c => SystemOperations.Known.GetValueOrDefault(c.Definition.Operation)?.System,
+        _ => null,
+    };
+}
+
+/// <summary>A saga transition: its history line and the event it publishes (if any).</summary>
+public sealed record SagaTransition(string Kind, string? Step, string? Detail, string? EventName, bool Parked = false);
+
+/// <summary>
+/// The order-fulfillment state machine, shared by both ways of driving it: the process API's orchestrator
+/// loops over it calling the system APIs itself; in choreography each participant beside a system API reads
+/// the saga (carried whole in every event, a routing slip) and acts only when the next action is its own.
+/// Steps run in order; a failure compensates, in reverse, every step that took effect or may have (a step that
+/// faulted with an unknown result is undone too); a compensation that keeps failing parks the saga.
+/// </summary>
+public static class SagaTransitions
+{
+    public const string ProcessingEvent = "order.processing";
+    public const string CompletedEvent = "order.completed";
+    public const string FailedEvent = "order.failed";
+    public const string NeedsAttentionEvent = "order.needs-attention";
+    public const string ParkedMessageType = "apiled.saga.needs-attention.v1";
+
+    /// <summary>Events a flow may not emit from a step: the saga's own outcome events.</summary>
+    public static readonly IReadOnlySet<string> ReservedEvents = new HashSet<string>(StringComparer.Ordinal)
+        { ProcessingEvent, CompletedEvent, FailedEvent, NeedsAttentionEvent };
+
+    public static SagaAction Next(SagaState saga)
+    {
+        if (SagaStatuses.IsTerminal(saga.Status))
+        {
+            return new SagaAction.Done();
+        }
+
+        if (saga.Status == SagaStatuses.Running)
+        {
+            var step = saga.Steps.FirstOrDefault(s => s.Status is StepStatuses.Pending or StepStatuses.Running);
+            return step is null ? new SagaAction.Finish(SagaStatuses.Completed) : new SagaAction.Execute(step, saga.DefinitionOf(step));
+        }
+
+        var undo = saga.Steps.LastOrDefault(s => s.NeedsCompensation);
+        return undo is null ? new SagaAction.Finish(SagaStatuses.Failed) : new SagaAction.Compensate(undo, saga.DefinitionOf(undo));
+    }
+
+    public static SagaTransition StartStep(SagaState saga, StepState step, StepDefinition definition)
+    {
+        var resumed = step.Status == StepStatuses.Running;
+        step.Status = StepStatuses.Running;
+        return new SagaTransition(resumed ? "step-resumed" : "step-started", step.Name, definition.Operation, null);
+    }
+
+    public static SagaTransition CompleteStep(SagaState saga, StepState step, StepDefinition definition, StepOutcome outcome, int attempts)
+    {
+        step.Attempts += attempts;
+        switch (outcome)
+        {
+            case StepOutcome.Succeeded succeeded:
+                step.Status = StepStatuses.Succeeded;
+                step.Result = succeeded.Detail is { Length: > 2000 } detail ? detail[..2000] : succeeded.Detail;
+                return new SagaTransition("step-succeeded", step.Name, $"after {attempts} call(s)", definition.Events.Succeeded);
+            case StepOutcome.Rejected rejected:
+                Fail(saga, step, StepStatuses.Rejected, rejected.Reason);
+                return new SagaTransition("step-rejected", step.Name, rejected.Reason, definition.Events.Failed);
+            case StepOutcome.Faulted faulted:
+                Fail(saga, step, StepStatuses.Faulted, faulted.Reason);
+                return new SagaTransition("step-faulted", step.Name, $"{faulted.Reason} (after {attempts} call(s))", definition.Events.Failed);
+            default:
+                throw new InvalidOperationException($"Unexpected outcome {outcome}.");
+        }
+    }
+
+    public static SagaTransition StartCompensation(StepState step, StepDefinition definition)
+    {
+        var resumed = step.Status == StepStatuses.Compensating;
+        step.Status = StepStatuses.Compensating;
+        return new SagaTransition(resumed ? "compensation-resumed" : "compensation-started", step.Name, definition.Compensation, null);
+    }
+
+    public static SagaTransition CompleteCompensation(SagaState saga, StepState step, StepDefinition definition, StepOutcome outcome, int attempts)
+    {
+        step.Attempts += attempts;
+        if (outcome is StepOutcome.Succeeded)
+        {
+            step.Status = StepStatuses.Compensated;
+            return new SagaTransition("step-compensated", step.Name, definition.Compensation ?? "nothing to undo", definition.Events.Compensated);
+        }
+
+        var reason = outcome switch
+        {
+            StepOutcome.Rejected r => r.Reason,
+            StepOutcome.Faulted f => f.Reason,
+            _ => "unknown",
+        };
+        step.Status = StepStatuses.CompensationFailed;
+        step.Error = step.Error is null ? $"compensation failed: {reason}" : $"{step.Error}; compensation failed: {reason}";
+        saga.Status = SagaStatuses.NeedsAttention;
+        return new SagaTransition("saga-parked", step.Name, $"{definition.Compensation} failed after {attempts} call(s): {reason}",
+            NeedsAttentionEvent, Parked: true);
+    }
+
+    public static SagaTransition Finish(SagaState saga, string status)
+    {
+        saga.Status = status;
+        return status == SagaStatuses.Completed
+            ? new SagaTransition("saga-completed", null, "every step succeeded", CompletedEvent)
+            : new SagaTransition("saga-failed", saga.FailedStep, saga.FailureReason, FailedEvent);
+    }
+
+    /// <summary>A saga no event advanced within its step's time budget: parked for a person.</summary>
+    public static SagaTransition Stall(SagaState saga, string waitingFor, TimeSpan budget)
+    {
+        saga.Status = SagaStatuses.NeedsAttention;
+        return new SagaTransition("saga-stalled", waitingFor, $"no event within {budget.TotalSeconds:0.#} s", NeedsAttentionEvent, Parked: true);
+    }
+
+    /// <summary>
+    /// The messages a transition publishes once saved as <paramref name="version"/>: its event (in orchestration
+    /// mode only the saga's own outcome events; hybrid and choreography fan every step event out) and, for a parked
+    /// saga, a message on the parking lot.
+    /// </summary>
+    public static List<OutboundMessage> MessagesFor(SagaState saga, SagaTransition transition, int version)
+    {
+        var messages = new List<OutboundMessage>();
+        if (transition.EventName is { } name && (saga.Definition.Mode != FlowModes.Orchestration || ReservedEvents.Contains(name)))
+        {
+            messages.Add(Event(saga, name, version));
+        }
+
+        if (transition.Parked)
+        {
+            messages.Add(new OutboundMessage($"{saga.OrderId}/{version}/parked", Topology.ParkingLotExchange, "", ParkedMessageType,
+                Snapshot(saga, version)));
+        }
+
+        return messages;
+    }
+
+    /// <summary>A saga event: type <c>apiled.{name}.v2</c>, body the whole saga (readable as a v1 <see cref="SagaProgressEvent"/>).</summary>
+    public static OutboundMessage Event(SagaState saga, string routingKey, int version) => new(
+        $"{saga.OrderId}/{version}/{routingKey}", Topology.EventsExchange, routingKey, MessageTypes.SagaEvent(routingKey), Snapshot(saga, version));
+
+    /// <summary>The same key on every attempt and after every restart, in every mode: the system acts once.</summary>
+    public static string IdempotencyKey(SagaState saga, string step, string operation) => $"{saga.OrderId}/{step}/{operation}";
+
+    private static SagaState Snapshot(SagaState saga, int version)
+    {
+        var copy = System.Text.Json.JsonSerializer.Deserialize<SagaState>(
+            System.Text.Json.JsonSerializer.Serialize(saga, System.Text.Json.JsonSerializerOptions.Web), System.Text.Json.JsonSerializerOptions.Web)!;
+        copy.Version = version;
+        return copy;
+    }
+
+    private static void Fail(SagaState saga, StepState step, string status, string reason)
+    {
+        step.Status = status;
+        step.Error = reason;
+        saga.Status = SagaStatuses.Compensating;
+        saga.FailedStep = step.Name;
+        saga.FailureReason = reason;
+        foreach (var later in saga.Steps.Where(s => s.Status == StepStatuses.Pending))
+        {
+            later.Status = StepStatuses.Skipped;
+        }
+    }
+}
