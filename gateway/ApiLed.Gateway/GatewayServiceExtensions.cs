@@ -1,6 +1,8 @@
 using System.ComponentModel.DataAnnotations;
+using ApiLed.Gateway.Partners;
 using ApiLed.ServiceDefaults.Hosting;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Transforms;
 
 namespace ApiLed.Gateway;
 
@@ -16,40 +18,75 @@ public sealed record GatewayOptions
     public Uri? ProcessApiUrl { get; init; }
 }
 
+/// <summary>
+/// One API the gateway publishes: the paths it routes, the cluster behind them, who may call it, and its entry in
+/// the gateway's Swagger UI. A cluster marked <see cref="Essential"/> makes the gateway unready when it is down.
+/// </summary>
+public sealed record PublicApi(string Name, string Title, string Cluster, string Policy, IReadOnlyList<string> PathPrefixes, bool Essential);
+
+/// <summary>What partners and operators can reach. The system APIs have no entry, so nothing outside can call them.</summary>
+public static class PublicApis
+{
+    public const string ExperienceCluster = "experience-api";
+    public const string ProcessCluster = "process-api";
+
+    public static readonly PublicApi Orders = new("orders", "Orders API (partners)", ExperienceCluster, GatewayPolicies.Partner,
+        ["/api/v1/orders"], Essential: true);
+
+    public static readonly PublicApi Operations = new("operations", "Process API: sagas and flows (operators)", ProcessCluster,
+        GatewayPolicies.Operator, ["/api/v1/sagas", "/api/v1/flows"], Essential: false);
+
+    public static readonly IReadOnlyList<PublicApi> All = [Orders, Operations];
+}
+
 public static class GatewayServiceExtensions
 {
-    /// <summary>Headers only the gateway may set; a client's own values are dropped before forwarding.</summary>
-    public static readonly string[] GatewayOwnedHeaders = ["X-Partner-Id"];
+    /// <summary>The header that tells the services behind the gateway which partner is calling.</summary>
+    public const string PartnerHeader = "X-Partner-Id";
 
     /// <summary>
-    /// YARP routes from the typed options: partners reach the experience API's orders only. The system APIs
-    /// have no route at all, so nothing outside can call them through the gateway.
+    /// YARP routes from <see cref="PublicApis"/>: each behind its authorization policy and the per-partner rate limit,
+    /// with the caller's partner id set by the gateway (a client's own <c>X-Partner-Id</c> and its API key are never forwarded).
     /// </summary>
     public static WebApplicationBuilder AddGatewayServices(this WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetValidated<GatewayOptions>(GatewayOptions.Section);
         builder.Services.AddValidatedOptions<GatewayOptions>(GatewayOptions.Section);
 
-        var routes = new[]
-        {
-            Route("orders", "experience-api", "/api/v1/orders/{**rest}"),
-        };
+        var routes = PublicApis.All
+            .SelectMany(api => api.PathPrefixes.Select((prefix, i) => new RouteConfig
+            {
+                RouteId = $"{api.Name}-{i}",
+                ClusterId = api.Cluster,
+                Match = new RouteMatch { Path = prefix + "/{**rest}" },
+                AuthorizationPolicy = api.Policy,
+                RateLimiterPolicy = GatewayPolicies.PerPartnerRateLimit,
+            }))
+            .ToArray();
         var clusters = new[]
         {
-            Cluster("experience-api", options.ExperienceApiUrl!),
-            Cluster("process-api", options.ProcessApiUrl!),
+            Cluster(PublicApis.ExperienceCluster, options.ExperienceApiUrl!),
+            Cluster(PublicApis.ProcessCluster, options.ProcessApiUrl!),
         };
-        builder.Services.AddReverseProxy().LoadFromMemory(routes, clusters);
+        builder.Services.AddReverseProxy()
+            .LoadFromMemory(routes, clusters)
+            .AddTransforms(context => context.AddRequestTransform(transform =>
+            {
+                var headers = transform.ProxyRequest.Headers;
+                headers.Remove(PartnerHeader);
+                headers.Remove(ApiKeyAuthenticationHandler.HeaderName);
+                if (PartnerClaims.PartnerIdOf(transform.HttpContext.User) is { } partner)
+                {
+                    headers.TryAddWithoutValidation(PartnerHeader, partner);
+                }
+
+                return ValueTask.CompletedTask;
+            }));
+
+        builder.Services.AddHttpClient(DestinationsHealthCheck.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(3));
+        builder.Services.AddHealthChecks().AddCheck<DestinationsHealthCheck>("destinations", tags: [ServiceDefaultsExtensions.ReadyTag]);
         return builder;
     }
-
-    private static RouteConfig Route(string id, string cluster, string path) => new()
-    {
-        RouteId = id,
-        ClusterId = cluster,
-        Match = new RouteMatch { Path = path },
-        Transforms = [.. GatewayOwnedHeaders.Select(h => new Dictionary<string, string> { ["RequestHeaderRemove"] = h })],
-    };
 
     private static ClusterConfig Cluster(string id, Uri address) => new()
     {
