@@ -2,10 +2,12 @@ using System.ComponentModel.DataAnnotations;
 using ApiLed.ExperienceApi.Catalog;
 using ApiLed.ExperienceApi.Events;
 using ApiLed.ExperienceApi.Orders;
+using ApiLed.ExperienceApi.Webhooks;
 using ApiLed.Messaging;
 using ApiLed.ServiceDefaults.Hosting;
 using ApiLed.ServiceDefaults.Resilience;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 
 namespace ApiLed.ExperienceApi;
 
@@ -52,6 +54,20 @@ public static class ExperienceApiServiceExtensions
         builder.Services.AddSingleton<ProductCatalog>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<OrderStore>();
+        builder.AddPartnerWebhooks();
+        return builder;
+    }
+
+    /// <summary>Signed webhooks to partners' callback URLs, retried with backoff (section <c>Webhooks</c>).</summary>
+    public static WebApplicationBuilder AddPartnerWebhooks(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddValidatedOptions<WebhookOptions>(WebhookOptions.Section);
+        builder.Services.AddSingleton<WebhookDeliveryStore>();
+        // No retries inside the call: the dispatcher's schedule is the retry policy. Redirects are not followed.
+        builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName)
+            .ConfigureHttpClient((sp, http) => http.Timeout = sp.GetRequiredService<IOptions<WebhookOptions>>().Value.AttemptTimeout)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+        builder.Services.AddHostedService<WebhookDispatcher>();
         return builder;
     }
 }

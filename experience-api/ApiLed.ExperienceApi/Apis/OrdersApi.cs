@@ -1,5 +1,6 @@
 using ApiLed.ExperienceApi.Catalog;
 using ApiLed.ExperienceApi.Orders;
+using ApiLed.ExperienceApi.Webhooks;
 using ApiLed.ServiceDefaults.Hosting;
 using ApiLed.ServiceDefaults.Storage;
 using Microsoft.AspNetCore.Mvc;
@@ -47,7 +48,8 @@ public static class OrdersApi
     private static async Task<IResult> PlaceOrderAsync(
         [FromBody] PlaceOrderRequest? request,
         [FromHeader(Name = IdempotentRequests.HeaderName)] string? idempotencyKey,
-        HttpContext http, ProductCatalog catalog, OrderStore orders, IOptions<OrdersOptions> options, TimeProvider time, CancellationToken ct)
+        HttpContext http, ProductCatalog catalog, OrderStore orders, IOptions<OrdersOptions> options, IOptionsMonitor<WebhookOptions> webhooks,
+        TimeProvider time, CancellationToken ct)
     {
         if (request is null)
         {
@@ -82,7 +84,14 @@ public static class OrdersApi
             return errors.ToResult();
         }
 
-        var result = await orders.AcceptAsync(PartnerOf(http, options.Value), idempotencyKey, order, options.Value.Currency, time.GetUtcNow(), ct);
+        var partner = PartnerOf(http, options.Value);
+        if (order.CallbackUrl is not null && !webhooks.CurrentValue.HasSecretFor(partner))
+        {
+            return Problems.Validation("callbackUrl",
+                $"Webhooks are not set up for partner '{partner}' (no signing secret); leave callbackUrl out, or ask ApiLed to set one up.");
+        }
+
+        var result = await orders.AcceptAsync(partner, idempotencyKey, order, options.Value.Currency, time.GetUtcNow(), ct);
         switch (result)
         {
             case AcceptResult.KeyReused reused:

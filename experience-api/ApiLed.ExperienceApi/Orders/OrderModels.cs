@@ -7,7 +7,7 @@ namespace ApiLed.ExperienceApi.Orders;
 /// <param name="Lines">What to ship: SKUs from the catalogue and quantities (1 to 1000 each, at most 50 lines).</param>
 /// <param name="PaymentReference">The customer's payment reference (a tokenised card or account).</param>
 /// <param name="ShipTo">The delivery address.</param>
-/// <param name="CallbackUrl">Optional https URL that receives the outcome as a signed webhook.</param>
+/// <param name="CallbackUrl">Optional http(s) URL that receives the outcome as a webhook (POST, JSON), signed with your partner secret in the ApiLed-Signature header and retried with backoff until it answers 2xx.</param>
 public sealed record PlaceOrderRequest(
     string? CustomerId,
     List<OrderLineRequest?>? Lines,
@@ -49,6 +49,13 @@ public sealed record OrderStatusView(
 public sealed record OrderFailureView(string Step, string Reason);
 
 /// <summary>An outcome notification for the partner and, when the order has a callback URL, its webhook delivery.</summary>
+/// <param name="Event">order.completed, order.failed or order.needs-attention.</param>
+/// <param name="Status">recorded (the order has no callback URL), pending (an attempt is due), sending (an attempt is under way),
+/// delivered (the callback URL answered 2xx) or failed (every attempt failed).</param>
+/// <param name="Attempts">Webhook delivery attempts so far.</param>
+/// <param name="CreatedAt">When the outcome was recorded.</param>
+/// <param name="DeliveredAt">When the callback URL accepted it.</param>
+/// <param name="LastError">What went wrong in the last failed attempt.</param>
 public sealed record NotificationView(string Event, string Status, int Attempts, DateTimeOffset CreatedAt, DateTimeOffset? DeliveredAt, string? LastError);
 
 /// <summary>Order statuses partners see.</summary>
@@ -72,6 +79,9 @@ public static class NotificationStatuses
 
     /// <summary>Waiting for (another) webhook delivery attempt.</summary>
     public const string Pending = "pending";
+
+    /// <summary>Claimed by a delivery attempt in progress.</summary>
+    public const string Sending = "sending";
 
     public const string Delivered = "delivered";
 

@@ -55,7 +55,8 @@ public sealed class OrderStore(SqliteDatabase database, OutboxStore outbox)
             next_attempt  TEXT NOT NULL,
             last_error    TEXT,
             created_at    TEXT NOT NULL,
-            delivered_at  TEXT);
+            delivered_at  TEXT,
+            correlation_id TEXT);
         CREATE INDEX IF NOT EXISTS ix_notifications_order ON notifications (order_id);
         CREATE INDEX IF NOT EXISTS ix_notifications_due ON notifications (status, next_attempt);
         """;
@@ -63,7 +64,21 @@ public sealed class OrderStore(SqliteDatabase database, OutboxStore outbox)
     private const string SelectOrder =
         "SELECT order_id, status, customer_id, lines, total_cents, currency, accepted_at, updated_at, steps, failed_step, failure_reason FROM orders";
 
-    public Task InitializeAsync(CancellationToken ct) => database.MigrateAsync(Schema + OutboxStore.Schema, ct);
+    public async Task InitializeAsync(CancellationToken ct)
+    {
+        await database.MigrateAsync(Schema + OutboxStore.Schema, ct);
+        // Stores created before notifications carried the correlation id get the column.
+        await database.WriteAsync(async (c, tx) =>
+        {
+            var columns = await c.QueryAsync("SELECT name FROM pragma_table_info('notifications')", r => r.GetString(0), tx, ct);
+            if (!columns.Contains("correlation_id"))
+            {
+                await c.ExecuteAsync("ALTER TABLE notifications ADD COLUMN correlation_id TEXT", tx, ct);
+            }
+
+            return true;
+        }, ct);
+    }
 
     /// <summary>
     /// Stores a validated order and queues its fulfillment command in one transaction; the same partner and key
@@ -121,25 +136,28 @@ public sealed class OrderStore(SqliteDatabase database, OutboxStore outbox)
             ("$steps", JsonSerializer.Serialize(progress.Steps, JsonSerializerOptions.Web)), ("$failedStep", progress.FailedStep),
             ("$reason", progress.FailureReason), ("$at", progress.At.ToStoreText())) == 1, ct);
 
-    /// <summary>Records an outcome notification once per message; pending delivery when the order has a callback URL.</summary>
-    public Task<bool> RecordNotificationAsync(string messageId, string eventName, SagaProgressEvent progress, CancellationToken ct) =>
+    /// <summary>
+    /// Records an outcome notification once per message, with the webhook body it will carry (so every attempt sends
+    /// the same bytes); pending delivery when the order has a callback URL, else only recorded.
+    /// </summary>
+    public Task<bool> RecordNotificationAsync(string messageId, string eventName, string orderId, string webhookBody, string? correlationId,
+        DateTimeOffset now, CancellationToken ct) =>
         database.WriteAsync(async (c, tx) =>
         {
             var callback = await c.QueryAsync("SELECT callback_url FROM orders WHERE order_id = $id",
-                r => r.GetNullableString("callback_url"), tx, ct, ("$id", progress.OrderId));
+                r => r.GetNullableString("callback_url"), tx, ct, ("$id", orderId));
             if (callback is not [var url])
             {
                 return false;
             }
 
-            var now = DateTimeOffset.UtcNow.ToStoreText();
             return await c.ExecuteAsync(
                 """
-                INSERT INTO notifications (message_id, order_id, event, payload, status, next_attempt, created_at)
-                VALUES ($message, $order, $event, $payload, $status, $at, $at) ON CONFLICT (message_id) DO NOTHING
-                """, tx, ct, ("$message", messageId), ("$order", progress.OrderId), ("$event", eventName),
-                ("$payload", JsonSerializer.Serialize(progress, JsonSerializerOptions.Web)),
-                ("$status", url is null ? NotificationStatuses.Recorded : NotificationStatuses.Pending), ("$at", now)) == 1;
+                INSERT INTO notifications (message_id, order_id, event, payload, status, next_attempt, created_at, correlation_id)
+                VALUES ($message, $order, $event, $payload, $status, $at, $at, $correlation) ON CONFLICT (message_id) DO NOTHING
+                """, tx, ct, ("$message", messageId), ("$order", orderId), ("$event", eventName), ("$payload", webhookBody),
+                ("$status", url is null ? NotificationStatuses.Recorded : NotificationStatuses.Pending), ("$at", now.ToStoreText()),
+                ("$correlation", correlationId)) == 1;
         }, ct);
 
     public Task<bool> ExistsAsync(string orderId, CancellationToken ct) => database.ReadAsync(async c =>
