@@ -44,7 +44,8 @@ public sealed class LayerOptions
 /// the three system APIs (in parallel), then the process API and the experience API (in parallel), then the gateway;
 /// and stops everything it started, in reverse. Derive from it and override <see cref="Configure"/> (or pass a
 /// configure action to the constructor) to put WireMock in front of a system API, leave services out or override
-/// environment variables; override <see cref="OnStartedAsync"/> to seed data.
+/// environment variables; override <see cref="OnStartedAsync"/> to seed data. Every fixture configures the
+/// <see cref="TestPartners"/> at the gateway, and <see cref="GatewayClient"/> calls as <see cref="TestPartners.Default"/>.
 /// </summary>
 public class LayerFixture : IAsyncLifetime
 {
@@ -91,7 +92,24 @@ public class LayerFixture : IAsyncLifetime
     public HttpClient ShippingClient => Client(LayerService.Shipping);
     public HttpClient ProcessApiClient => Client(LayerService.ProcessApi);
     public HttpClient ExperienceApiClient => Client(LayerService.ExperienceApi);
+
+    /// <summary>The gateway as <see cref="TestPartners.Default"/> sees it: its API key is sent on every request.</summary>
     public HttpClient GatewayClient => Client(LayerService.Gateway);
+
+    /// <summary>A new client of the gateway sending <paramref name="apiKey"/> in <c>X-Api-Key</c> (none when null); the caller disposes it.</summary>
+    public HttpClient CreateGatewayClient(string? apiKey)
+    {
+        var client = Gateway.CreateClient();
+        if (apiKey is not null)
+        {
+            client.DefaultRequestHeaders.Add(ApiKeyHeader, apiKey);
+        }
+
+        return client;
+    }
+
+    /// <summary>The header partners send their API key in.</summary>
+    public const string ApiKeyHeader = "X-Api-Key";
 
     /// <summary>The WireMock in front of the inventory API, when <see cref="LayerOptions.WireMockInFrontOf"/> has it.</summary>
     public WireMockServer? InventoryMock => _mocks.GetValueOrDefault(LayerService.Inventory);
@@ -273,7 +291,13 @@ public class LayerFixture : IAsyncLifetime
         await Task.WhenAll(started.Select(p => p.WaitReadyAsync(Options.ReadyTimeout)));
         foreach (var service in services.Where(_services.ContainsKey))
         {
-            _clients[service] = _services[service].CreateClient();
+            var client = _services[service].CreateClient();
+            if (service == LayerService.Gateway)
+            {
+                client.DefaultRequestHeaders.Add(ApiKeyHeader, TestPartners.Default.Key);
+            }
+
+            _clients[service] = client;
         }
     }
 
@@ -286,12 +310,15 @@ public class LayerFixture : IAsyncLifetime
         {
             case LayerService.Inventory:
                 env["Store__Path"] = Store("inventory");
+                env["RabbitMq__Url"] = Broker.AmqpUrl; // its choreography participant
                 break;
             case LayerService.Billing:
                 env["Store__Path"] = Store("billing");
+                env["RabbitMq__Url"] = Broker.AmqpUrl; // its choreography participant
                 break;
             case LayerService.Shipping:
                 env["Store__Path"] = Store("shipping");
+                env["RabbitMq__Url"] = Broker.AmqpUrl; // its choreography participant
                 break;
             case LayerService.ProcessApi:
                 env["Store__Path"] = Store("process");
@@ -304,10 +331,20 @@ public class LayerFixture : IAsyncLifetime
                 env["Store__Path"] = Store("experience");
                 env["RabbitMq__Url"] = Broker.AmqpUrl;
                 env["Catalog__InventoryUrl"] = BaseUrl(LayerService.Inventory);
+                foreach (var partner in TestPartners.All.Where(p => p.WebhookSecret is not null))
+                {
+                    env[$"Webhooks__SigningSecrets__{partner.Id}"] = partner.WebhookSecret;
+                }
+
                 break;
             case LayerService.Gateway:
                 env["Gateway__ExperienceApiUrl"] = BaseUrl(LayerService.ExperienceApi);
                 env["Gateway__ProcessApiUrl"] = BaseUrl(LayerService.ProcessApi);
+                foreach (var (key, value) in TestPartners.All.SelectMany(p => p.GatewayEnvironment()))
+                {
+                    env[key] = value;
+                }
+
                 break;
         }
 
