@@ -1,6 +1,7 @@
 using ApiLed.ServiceDefaults.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -67,7 +68,7 @@ public static class MessagingExtensions
     public static WebApplicationBuilder AddQueueConsumer<THandler>(this WebApplicationBuilder builder, QueueSpec queue)
         where THandler : class, IMessageHandler
     {
-        builder.Services.AddSingleton<THandler>();
+        builder.Services.TryAddSingleton<THandler>();
         builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<QueueConsumer<THandler>>(sp, queue));
         return builder;
     }

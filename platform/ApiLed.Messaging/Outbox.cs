@@ -46,12 +46,7 @@ public sealed class OutboxStore
             attempts       INTEGER NOT NULL DEFAULT 0,
             last_error     TEXT);
         CREATE INDEX IF NOT EXISTS ix_outbox_pending ON outbox (published_at, seq);
-        CREATE TABLE IF NOT EXISTS inbox (
-            consumer     TEXT NOT NULL,
-            message_id   TEXT NOT NULL,
-            processed_at TEXT NOT NULL,
-            PRIMARY KEY (consumer, message_id));
-        """;
+        """ + InboxStore.Schema;
 
     /// <summary>Adds a message inside the caller's transaction; the relay is woken when it commits.</summary>
     public async Task EnqueueAsync(SqliteConnection connection, SqliteTransaction transaction, OutboundMessage message, CancellationToken ct)

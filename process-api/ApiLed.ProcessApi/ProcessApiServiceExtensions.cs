@@ -7,7 +7,6 @@ using ApiLed.ProcessApi.Sagas;
 using ApiLed.Sagas.SystemApis;
 using ApiLed.ServiceDefaults.Hosting;
 using ApiLed.ServiceDefaults.Resilience;
-using Microsoft.Extensions.Options;
 
 namespace ApiLed.ProcessApi;
 
@@ -36,6 +35,32 @@ public sealed record SystemApiOptions
 
 public static class ProcessApiServiceExtensions
 {
+    /// <summary>
+    /// Adds the flows file (setting <c>FlowsFile</c>, a JSON file with a <c>Flows</c> section; relative paths are
+    /// resolved against the service's folder) to the configuration, watched for changes. Environment variables
+    /// still override it. A file that is not valid JSON is reported by <see cref="FlowCatalog"/>, not thrown here.
+    /// </summary>
+    public static WebApplicationBuilder AddFlowsFile(this WebApplicationBuilder builder)
+    {
+        if (builder.Configuration[FlowsOptions.FileSetting] is not { Length: > 0 } file)
+        {
+            return builder;
+        }
+
+        var path = Path.GetFullPath(file, builder.Environment.ContentRootPath);
+        builder.Configuration[FlowsOptions.FileSetting] = path;
+        builder.Configuration.AddJsonFile(source =>
+        {
+            source.Path = path;
+            source.Optional = false;
+            source.ReloadOnChange = true;
+            source.OnLoadException = context => context.Ignore = true;
+            source.ResolveFileProvider();
+        });
+        builder.Configuration.AddEnvironmentVariables();
+        return builder;
+    }
+
     public static WebApplicationBuilder AddProcessApiServices(this WebApplicationBuilder builder)
     {
         builder.AddSqliteStore();
@@ -43,8 +68,7 @@ public static class ProcessApiServiceExtensions
         builder.AddOutbox("/apiled/process-api");
 
         builder.Services.AddValidatedOptions<SagaOptions>(SagaOptions.Section);
-        builder.Services.AddOptions<FlowsOptions>().BindConfiguration(FlowsOptions.Section).ValidateOnStart();
-        builder.Services.AddSingleton<IValidateOptions<FlowsOptions>, FlowValidator>();
+        builder.AddFlowsFile();
         builder.Services.AddSingleton<FlowCatalog>();
 
         var systems = builder.Configuration.GetValidated<SystemApisOptions>(SystemApisOptions.Section);
@@ -63,6 +87,7 @@ public static class ProcessApiServiceExtensions
         builder.Services.AddTransient<OrderFulfillmentSaga>();
         builder.Services.AddSingleton<SagaRunner>();
         builder.AddQueueConsumer<FulfillOrderHandler>(Topology.OrderFulfillment);
+        builder.AddQueueConsumer<SagaTracker>(SagaTracker.Queue);
         builder.Services.AddHostedService<SagaRecovery>();
         return builder;
     }

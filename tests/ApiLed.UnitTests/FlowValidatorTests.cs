@@ -5,13 +5,16 @@ namespace ApiLed.UnitTests;
 
 public sealed class FlowValidatorTests
 {
-    private static StepDefinition Step(string name, string operation, string? compensation) =>
-        new() { Name = name, Operation = operation, Compensation = compensation };
+    private static StepDefinition Step(string name, string operation, string? compensation, string? succeeded = null) => new()
+    {
+        Name = name, Operation = operation, Compensation = compensation,
+        Events = new StepEvents { Succeeded = succeeded ?? name + ".done", Failed = name + ".failed", Compensated = name + ".undone" },
+    };
 
-    private static FlowsOptions Flows(params StepDefinition[] steps) => new()
+    private static FlowsOptions Flows(string mode, params StepDefinition[] steps) => new()
     {
         OrderFlow = "order-fulfillment",
-        Definitions = new() { ["order-fulfillment"] = new FlowDefinition { Mode = FlowModes.Hybrid, Steps = [.. steps] } },
+        Definitions = new() { ["order-fulfillment"] = new ConfiguredFlow { Mode = mode, Steps = [.. steps] } },
     };
 
     private static readonly StepDefinition[] Reference =
@@ -21,50 +24,60 @@ public sealed class FlowValidatorTests
         Step("create-shipment", "shipping.create-shipment", "shipping.cancel-shipment"),
     ];
 
-    [Fact]
-    public void The_reference_flow_is_valid() => Assert.True(new FlowValidator().Validate(null, Flows(Reference)).Succeeded);
+    private static List<string> Validate(FlowsOptions options) => FlowValidator.Validate(options, "flows.json");
+
+    [Theory]
+    [InlineData(FlowModes.Orchestration)]
+    [InlineData(FlowModes.Choreography)]
+    [InlineData(FlowModes.Hybrid)]
+    public void The_reference_flow_is_valid_in_every_mode(string mode) => Assert.Empty(Validate(Flows(mode, Reference)));
 
     [Fact]
-    public void An_unknown_operation_is_named_with_its_flow_and_field()
+    public void Charging_before_reserving_is_a_valid_reorder() =>
+        Assert.Empty(Validate(Flows(FlowModes.Choreography, Reference[1], Reference[0], Reference[2])));
+
+    [Fact]
+    public void An_unknown_operation_is_named_with_its_file_flow_and_field()
     {
-        var result = new FlowValidator().Validate(null, Flows(Step("reserve-inventory", "inventory.teleport", null)));
-        var failure = Assert.Single(result.Failures!);
-        Assert.StartsWith("Flows:Definitions:order-fulfillment:Steps:0:Operation 'inventory.teleport' is unknown", failure);
+        var failure = Assert.Single(Validate(Flows(FlowModes.Hybrid, Step("reserve-inventory", "inventory.teleport", null))));
+        Assert.StartsWith("flows.json: Flows:Definitions:order-fulfillment:Steps:0:Operation 'inventory.teleport' is unknown", failure);
     }
 
     [Fact]
-    public void A_step_that_changes_a_system_needs_its_compensation()
-    {
-        var result = new FlowValidator().Validate(null, Flows(Step("charge-payment", "billing.charge", null)));
-        Assert.Contains(result.Failures!, f => f.Contains("Steps:0:Compensation is required") && f.Contains("billing.refund"));
-    }
+    public void A_step_that_changes_a_system_needs_its_compensation() =>
+        Assert.Contains(Validate(Flows(FlowModes.Hybrid, Step("charge-payment", "billing.charge", null))),
+            f => f.Contains("Steps:0:Compensation is required") && f.Contains("billing.refund"));
 
     [Fact]
-    public void A_compensation_that_undoes_something_else_is_refused()
-    {
-        var result = new FlowValidator().Validate(null, Flows(Step("charge-payment", "billing.charge", "inventory.release")));
-        Assert.Contains(result.Failures!, f => f.Contains("does not undo 'billing.charge'"));
-    }
+    public void A_compensation_that_undoes_something_else_is_refused() =>
+        Assert.Contains(Validate(Flows(FlowModes.Hybrid, Step("charge-payment", "billing.charge", "inventory.release"))),
+            f => f.Contains("does not undo 'billing.charge'"));
 
     [Fact]
-    public void Duplicate_step_names_are_refused()
-    {
-        var result = new FlowValidator().Validate(null, Flows(Reference[0], Reference[0] with { Operation = "inventory.reserve" }));
-        Assert.Contains(result.Failures!, f => f.Contains("Steps:1:Name 'reserve-inventory' is used by an earlier step"));
-    }
+    public void Duplicate_step_names_are_refused() =>
+        Assert.Contains(Validate(Flows(FlowModes.Hybrid, Reference[0], Reference[0] with { Events = new StepEvents() })),
+            f => f.Contains("Steps:1:Name 'reserve-inventory' is used by an earlier step"));
 
     [Fact]
-    public void The_order_flow_must_exist()
-    {
-        var options = Flows(Reference) with { OrderFlow = "missing" };
-        Assert.Contains(new FlowValidator().Validate(null, options).Failures!, f => f.StartsWith("Flows:OrderFlow names 'missing'"));
-    }
+    public void An_event_emitted_twice_is_a_loop_in_the_event_wiring() =>
+        Assert.Contains(Validate(Flows(FlowModes.Choreography, Reference[0], Step("charge-payment", "billing.charge", "billing.refund", succeeded: "reserve-inventory.done"))),
+            f => f.Contains("Steps:1:Events:Succeeded 'reserve-inventory.done' is also emitted by reserve-inventory:Succeeded") && f.Contains("loop"));
 
     [Fact]
-    public void An_unknown_mode_is_refused()
-    {
-        var options = Flows(Reference);
-        options.Definitions["order-fulfillment"] = options.Definitions["order-fulfillment"] with { Mode = "telepathy" };
-        Assert.Contains(new FlowValidator().Validate(null, options).Failures!, f => f.Contains(":Mode is 'telepathy'"));
-    }
+    public void A_step_cannot_emit_the_sagas_own_start_event() =>
+        Assert.Contains(Validate(Flows(FlowModes.Choreography, Step("reserve-inventory", "inventory.reserve", "inventory.release", succeeded: "order.processing"))),
+            f => f.Contains("Events:Succeeded 'order.processing' is the saga's own outcome event"));
+
+    [Fact]
+    public void Choreographed_steps_must_name_their_events() =>
+        Assert.Contains(Validate(Flows(FlowModes.Choreography, Reference[0] with { Events = new StepEvents() })),
+            f => f.Contains("Steps:0:Events:Succeeded is required in choreography mode"));
+
+    [Fact]
+    public void The_order_flow_must_exist() =>
+        Assert.Contains(Validate(Flows(FlowModes.Hybrid, Reference) with { OrderFlow = "missing" }), f => f.Contains("Flows:OrderFlow names 'missing'"));
+
+    [Fact]
+    public void An_unknown_mode_is_refused() =>
+        Assert.Contains(Validate(Flows("telepathy", Reference)), f => f.Contains("Flows:Definitions:order-fulfillment:Mode is 'telepathy'"));
 }

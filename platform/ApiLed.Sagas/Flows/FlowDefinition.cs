@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace ApiLed.Sagas.Flows;
 
 /// <summary>How a flow is coordinated.</summary>
@@ -15,18 +13,6 @@ public static class FlowModes
     public const string Hybrid = "hybrid";
 
     public static readonly IReadOnlyList<string> All = [Orchestration, Choreography, Hybrid];
-}
-
-/// <summary>The flows an integration architect configures (section <c>Flows</c>).</summary>
-public sealed record FlowsOptions
-{
-    public const string Section = "Flows";
-
-    /// <summary>The flow new orders run.</summary>
-    [Required]
-    public string OrderFlow { get; init; } = "order-fulfillment";
-
-    public Dictionary<string, FlowDefinition> Definitions { get; init; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>One flow: its mode and ordered steps. Sagas keep the definition they started with.</summary>

@@ -6,7 +6,8 @@ namespace ApiLed.Sagas.SystemApis;
 public sealed record OperationInfo(string Name, string System, string Description, string? CompensatedBy);
 
 /// <summary>The catalogue of system operations flows are built from, and their execution.</summary>
-public sealed class SystemOperations(InventoryClient inventory, BillingClient billing, ShippingClient shipping)
+/// <remarks>A choreography participant has only its own system's client; the others stay null.</remarks>
+public sealed class SystemOperations(InventoryClient? inventory = null, BillingClient? billing = null, ShippingClient? shipping = null)
 {
     public const string ReserveInventory = "inventory.reserve";
     public const string ReleaseInventory = "inventory.release";
@@ -28,15 +29,21 @@ public sealed class SystemOperations(InventoryClient inventory, BillingClient bi
     /// <summary>Runs <paramref name="operation"/> for <paramref name="order"/> under <paramref name="idempotencyKey"/>.</summary>
     public Task<StepOutcome> ExecuteAsync(string operation, FulfillOrderCommand order, string idempotencyKey, CancellationToken ct) => operation switch
     {
-        ReserveInventory => inventory.ReserveAsync(
+        ReserveInventory => Inventory.ReserveAsync(
             new ReserveInventoryRequest(order.OrderId, [.. order.Lines.Select(l => new OrderLine(l.Sku, l.Quantity))]), idempotencyKey, ct),
-        ReleaseInventory => inventory.ReleaseAsync(order.OrderId, idempotencyKey, ct),
-        ChargePayment => billing.ChargeAsync(
+        ReleaseInventory => Inventory.ReleaseAsync(order.OrderId, idempotencyKey, ct),
+        ChargePayment => Billing.ChargeAsync(
             new ChargeRequest(order.OrderId, order.PaymentReference, order.TotalCents, order.Currency), idempotencyKey, ct),
-        RefundPayment => billing.RefundAsync(order.OrderId, idempotencyKey, ct),
-        CreateShipment => shipping.CreateShipmentAsync(
+        RefundPayment => Billing.RefundAsync(order.OrderId, idempotencyKey, ct),
+        CreateShipment => Shipping.CreateShipmentAsync(
             new CreateShipmentRequest(order.OrderId, [.. order.Lines.Select(l => new OrderLine(l.Sku, l.Quantity))], order.ShipTo), idempotencyKey, ct),
-        CancelShipment => shipping.CancelShipmentAsync(order.OrderId, idempotencyKey, ct),
+        CancelShipment => Shipping.CancelShipmentAsync(order.OrderId, idempotencyKey, ct),
         _ => throw new InvalidOperationException($"Unknown system operation '{operation}'."),
     };
+
+    private InventoryClient Inventory => inventory ?? throw new InvalidOperationException("No inventory client in this process.");
+
+    private BillingClient Billing => billing ?? throw new InvalidOperationException("No billing client in this process.");
+
+    private ShippingClient Shipping => shipping ?? throw new InvalidOperationException("No shipping client in this process.");
 }

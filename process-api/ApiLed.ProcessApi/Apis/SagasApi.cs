@@ -1,6 +1,7 @@
 using ApiLed.Sagas;
 using ApiLed.Contracts;
 using ApiLed.ProcessApi.Sagas;
+using ApiLed.Sagas.Flows;
 using ApiLed.ServiceDefaults.Hosting;
 
 namespace ApiLed.ProcessApi.Apis;
@@ -17,6 +18,9 @@ public sealed record SagaSummary(string OrderId, string Flow, string Status, str
 
 public static class SagasApi
 {
+    /// <summary>Published when an operator retries a parked choreographed saga; its participants take it from there.</summary>
+    public const string RetryEvent = "saga.compensation-retried";
+
     public static IEndpointRouteBuilder MapSagasApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1/sagas").WithTags("Sagas");
@@ -58,8 +62,17 @@ public static class SagasApi
 
                 saga.Status = SagaStatuses.Compensating;
                 saga.UpdatedAt = time.GetUtcNow();
-                await store.SaveAsync(saga, new SagaHistoryEntry(saga.UpdatedAt, "operator-retry", null, "compensation retried by an operator"), [], ct);
-                _ = Task.Run(() => runner.TryRunAsync(orderId, lifetime.ApplicationStopping), CancellationToken.None);
+                var choreographed = saga.Definition.Mode == FlowModes.Choreography;
+                // A choreographed saga is handed back to its participants by an event carrying its state.
+                IReadOnlyList<ApiLed.Messaging.OutboundMessage> handBack = choreographed
+                    ? [SagaTransitions.Event(saga, RetryEvent, saga.Version + 1)]
+                    : [];
+                await store.SaveAsync(saga, new SagaHistoryEntry(saga.UpdatedAt, "operator-retry", null, "compensation retried by an operator"), handBack, ct);
+                if (!choreographed)
+                {
+                    _ = Task.Run(() => runner.TryRunAsync(orderId, lifetime.ApplicationStopping), CancellationToken.None);
+                }
+
                 return TypedResults.Accepted($"/api/v1/sagas/{orderId}");
             })
             .WithSummary("Retries the failed compensations of a parked (needs-attention) saga, once its cause is fixed.")

@@ -1,14 +1,15 @@
 using ApiLed.ProcessApi.Flows;
+using ApiLed.Sagas.Flows;
 using ApiLed.Sagas;
 using ApiLed.Contracts;
 using ApiLed.Messaging;
-using ApiLed.Sagas.Flows;
 
 namespace ApiLed.ProcessApi.Sagas;
 
 /// <summary>
 /// Consumes <c>order.fulfill</c> commands: creates the order's saga on the flow in force (once: a repeated
-/// command finds the saga by order id), runs it to a terminal status, then acknowledges. A message that is not
+/// command finds the saga by order id) and publishes <c>order.processing</c>; an orchestrated saga is then run to a
+/// terminal status here, a choreographed one is left to the participants. Then it acknowledges. A message that is not
 /// a valid command goes to the dead-letter queue.
 /// </summary>
 public sealed class FulfillOrderHandler(FlowCatalog flows, SagaStore store, SagaRunner runner, TimeProvider time,
@@ -38,7 +39,8 @@ public sealed class FulfillOrderHandler(FlowCatalog flows, SagaStore store, Saga
             logger.LogInformation("Command {MessageId} repeats order {OrderId}, whose saga is {Status}", message.MessageId, saga.OrderId, saga.Status);
         }
 
-        if (!SagaStatuses.IsTerminal(saga.Status))
+        // A choreographed saga is advanced by the participants reacting to order.processing; only orchestrated ones run here.
+        if (!SagaStatuses.IsTerminal(saga.Status) && saga.Definition.Mode != FlowModes.Choreography)
         {
             await runner.TryRunAsync(saga.OrderId, ct);
         }

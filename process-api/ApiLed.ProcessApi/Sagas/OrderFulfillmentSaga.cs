@@ -18,6 +18,9 @@ public sealed record SagaOptions
     /// <summary>How often unfinished sagas that nothing is running are looked for and resumed.</summary>
     public TimeSpan RecoveryInterval { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>Added to a step's time budget before a choreographed saga with no news is flagged as stalled.</summary>
+    public TimeSpan StallGrace { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Sagas resumed at once by the recovery scan.</summary>
     public int RecoveryConcurrency { get; init; } = 4;
 }

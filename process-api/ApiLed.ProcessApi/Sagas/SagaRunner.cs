@@ -1,5 +1,6 @@
 using ApiLed.Sagas;
 using System.Collections.Concurrent;
+using ApiLed.Sagas.Flows;
 using Microsoft.Extensions.Options;
 
 namespace ApiLed.ProcessApi.Sagas;
@@ -27,6 +28,11 @@ public sealed class SagaRunner(IServiceScopeFactory scopes, SagaStore store, ILo
         try
         {
             var saga = await store.FindAsync(orderId, ct) ?? throw new InvalidOperationException($"No saga for order {orderId}.");
+            if (saga.Definition.Mode == FlowModes.Choreography)
+            {
+                return false; // advanced by the participants, never by a coordinator
+            }
+
             await using var scope = scopes.CreateAsyncScope();
             await scope.ServiceProvider.GetRequiredService<OrderFulfillmentSaga>().RunAsync(saga, ct);
             return true;
@@ -39,11 +45,13 @@ public sealed class SagaRunner(IServiceScopeFactory scopes, SagaStore store, ILo
 }
 
 /// <summary>
-/// Resumes every unfinished saga when the process API starts (a crash mid-step continues or compensates),
-/// then keeps looking for unfinished sagas nothing is running, so no accepted order is ever left behind.
+/// Resumes every unfinished orchestrated saga when the process API starts (a crash mid-step continues or
+/// compensates), then keeps looking for unfinished sagas nothing is running, so no accepted order is ever left
+/// behind. A choreographed saga that no event has advanced within its step's time budget is flagged
+/// needs-attention (the tracker's stall detection).
 /// </summary>
-public sealed class SagaRecovery(SagaStore store, SagaRunner runner, IOptions<SagaOptions> options, ILogger<SagaRecovery> logger)
-    : BackgroundService
+public sealed class SagaRecovery(SagaStore store, SagaRunner runner, IOptions<SagaOptions> options, TimeProvider time,
+    ILogger<SagaRecovery> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -54,7 +62,12 @@ public sealed class SagaRecovery(SagaStore store, SagaRunner runner, IOptions<Sa
             try
             {
                 var unfinished = await store.UnfinishedAsync(stoppingToken);
-                foreach (var saga in unfinished.Where(s => !runner.IsRunning(s.OrderId)))
+                foreach (var saga in unfinished.Where(s => s.Definition.Mode == FlowModes.Choreography))
+                {
+                    await FlagIfStalledAsync(saga, stoppingToken);
+                }
+
+                foreach (var saga in unfinished.Where(s => s.Definition.Mode != FlowModes.Choreography && !runner.IsRunning(s.OrderId)))
                 {
                     await slots.WaitAsync(stoppingToken);
                     logger.LogInformation("Resuming unfinished saga {OrderId} ({Status})", saga.OrderId, saga.Status);
@@ -76,6 +89,35 @@ public sealed class SagaRecovery(SagaStore store, SagaRunner runner, IOptions<Sa
         }
 
         await Task.WhenAll(inFlight).ContinueWith(_ => { }, CancellationToken.None);
+    }
+
+    private async Task FlagIfStalledAsync(SagaState saga, CancellationToken ct)
+    {
+        var (waitingFor, budget) = SagaTransitions.Next(saga) switch
+        {
+            SagaAction.Execute e => (e.Step.Name, e.Definition.Timeout),
+            SagaAction.Compensate c => (c.Step.Name, options.Value.Compensation.Timeout),
+            _ => ((string?)null, TimeSpan.Zero),
+        };
+        budget += options.Value.StallGrace;
+        if (waitingFor is null || time.GetUtcNow() - saga.UpdatedAt < budget)
+        {
+            return;
+        }
+
+        var transition = SagaTransitions.Stall(saga, waitingFor, budget);
+        saga.UpdatedAt = time.GetUtcNow();
+        var version = saga.Version + 1;
+        logger.LogError("Choreographed saga {OrderId} stalled waiting for {Step}; flagged needs-attention", saga.OrderId, waitingFor);
+        try
+        {
+            await store.SaveAsync(saga, new SagaHistoryEntry(saga.UpdatedAt, transition.Kind, transition.Step, transition.Detail),
+                SagaTransitions.MessagesFor(saga, transition, version), ct);
+        }
+        catch (SagaConcurrencyException)
+        {
+            // An event moved it on meanwhile: not stalled after all.
+        }
     }
 
     private async Task ResumeAsync(string orderId, SemaphoreSlim slots, CancellationToken ct)

@@ -89,6 +89,32 @@ public sealed class SagaStore(SqliteDatabase database, OutboxStore outbox)
             return 0;
         }, ct);
 
+    /// <summary>
+    /// Takes a choreographed saga's state from an event when it is newer than the one held (events may repeat or
+    /// cross), with a history line. False when the event was not newer.
+    /// </summary>
+    public Task<bool> MirrorAsync(SagaState saga, SagaHistoryEntry entry, CancellationToken ct) => database.WriteAsync(async (c, tx) =>
+    {
+        var data = JsonSerializer.Serialize(saga, JsonSerializerOptions.Web);
+        var changed = await c.ExecuteAsync(
+            "UPDATE sagas SET status = $status, version = $version, data = $data, updated_at = $at WHERE order_id = $id AND version < $version",
+            tx, ct, ("$id", saga.OrderId), ("$status", saga.Status), ("$version", saga.Version), ("$data", data), ("$at", saga.UpdatedAt.ToStoreText()));
+        if (changed == 0 && await c.ScalarAsync<long?>("SELECT 1 FROM sagas WHERE order_id = $id", tx, ct, ("$id", saga.OrderId)) is null)
+        {
+            changed = await c.ExecuteAsync(
+                "INSERT INTO sagas (order_id, flow, status, version, data, created_at, updated_at) VALUES ($id, $flow, $status, $version, $data, $created, $at)",
+                tx, ct, ("$id", saga.OrderId), ("$flow", saga.Flow), ("$status", saga.Status), ("$version", saga.Version), ("$data", data),
+                ("$created", saga.CreatedAt.ToStoreText()), ("$at", saga.UpdatedAt.ToStoreText()));
+        }
+
+        if (changed == 1)
+        {
+            await AppendHistoryAsync(c, tx, saga.OrderId, entry, ct);
+        }
+
+        return changed == 1;
+    }, ct);
+
     public Task<SagaState?> FindAsync(string orderId, CancellationToken ct) => database.ReadAsync(c => FindAsync(c, null, orderId, ct), ct);
 
     public Task<List<SagaState>> ListAsync(string? status, int limit, CancellationToken ct) => database.ReadAsync(c =>

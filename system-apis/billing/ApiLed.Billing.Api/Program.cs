@@ -1,3 +1,4 @@
+using ApiLed.Sagas;
 using ApiLed.Billing.Api;
 using ApiLed.Billing.Api.Apis;
 using ApiLed.ServiceDefaults.Hosting;
@@ -8,6 +9,7 @@ builder.AddServiceDefaults("billing-api");
 builder.AddApiLedOpenApi("ApiLed Billing system API",
     "System of record for charges and refunds. Internal: called by the process API, not routed to partners.");
 builder.AddBillingServices();
+builder.AddChoreographyParticipant("billing");
 
 var app = builder.Build();
 

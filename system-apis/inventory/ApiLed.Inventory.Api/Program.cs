@@ -1,3 +1,4 @@
+using ApiLed.Sagas;
 using ApiLed.Inventory.Api;
 using ApiLed.Inventory.Api.Apis;
 using ApiLed.ServiceDefaults.Hosting;
@@ -8,6 +9,7 @@ builder.AddServiceDefaults("inventory-api");
 builder.AddApiLedOpenApi("ApiLed Inventory system API",
     "System of record for stock and reservations. Internal: called by the process API, not routed to partners.");
 builder.AddInventoryServices();
+builder.AddChoreographyParticipant("inventory");
 
 var app = builder.Build();
 

@@ -1,3 +1,4 @@
+using ApiLed.Sagas;
 using ApiLed.ServiceDefaults.Hosting;
 using ApiLed.Shipping.Api;
 using ApiLed.Shipping.Api.Apis;
@@ -8,6 +9,7 @@ builder.AddServiceDefaults("shipping-api");
 builder.AddApiLedOpenApi("ApiLed Shipping system API",
     "System of record for shipments. Internal: called by the process API, not routed to partners.");
 builder.AddShippingServices();
+builder.AddChoreographyParticipant("shipping");
 
 var app = builder.Build();
 

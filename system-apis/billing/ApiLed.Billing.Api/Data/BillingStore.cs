@@ -1,3 +1,4 @@
+using ApiLed.Messaging;
 using ApiLed.Contracts;
 using ApiLed.ServiceDefaults.Storage;
 using Microsoft.Data.Sqlite;
@@ -47,7 +48,7 @@ public sealed class BillingStore(SqliteDatabase database, IOptions<BillingOption
 
     public async Task InitializeAsync(CancellationToken ct)
     {
-        await database.MigrateAsync(Schema + IdempotentRequests.Schema, ct);
+        await database.MigrateAsync(Schema + IdempotentRequests.Schema + InboxStore.Schema, ct);
         await database.WriteAsync(async (c, tx) =>
         {
             foreach (var account in options.Value.Seed)

@@ -1,3 +1,4 @@
+using ApiLed.Messaging;
 using System.Text.Json;
 using ApiLed.Contracts;
 using ApiLed.ServiceDefaults.Storage;
@@ -42,7 +43,7 @@ public sealed class InventoryStore(SqliteDatabase database, IOptions<InventoryOp
 
     public async Task InitializeAsync(CancellationToken ct)
     {
-        await database.MigrateAsync(Schema + IdempotentRequests.Schema, ct);
+        await database.MigrateAsync(Schema + IdempotentRequests.Schema + InboxStore.Schema, ct);
         await database.WriteAsync(async (connection, transaction) =>
         {
             foreach (var product in options.Value.Seed)

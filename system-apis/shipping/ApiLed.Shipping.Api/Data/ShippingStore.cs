@@ -1,3 +1,4 @@
+using ApiLed.Messaging;
 using System.Text.Json;
 using ApiLed.Contracts;
 using ApiLed.ServiceDefaults.Storage;
@@ -35,7 +36,7 @@ public sealed class ShippingStore(SqliteDatabase database, IOptions<ShippingOpti
 
     private const string SelectShipment = "SELECT order_id, shipment_id, status, tracking_number, updated_at FROM shipments";
 
-    public Task InitializeAsync(CancellationToken ct) => database.MigrateAsync(Schema + IdempotentRequests.Schema, ct);
+    public Task InitializeAsync(CancellationToken ct) => database.MigrateAsync(Schema + IdempotentRequests.Schema + InboxStore.Schema, ct);
 
     public Task<List<ShipmentResponse>> ListAsync(CancellationToken ct) => database.ReadAsync(c =>
         c.QueryAsync(SelectShipment + " ORDER BY created_at", Read, null, ct), ct);

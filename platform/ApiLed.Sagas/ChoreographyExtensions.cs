@@ -1,0 +1,79 @@
+using ApiLed.Messaging;
+using ApiLed.Sagas.SystemApis;
+using ApiLed.ServiceDefaults.Hosting;
+using ApiLed.ServiceDefaults.Resilience;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace ApiLed.Sagas;
+
+/// <summary>Settings of the choreography participant beside a system API (section <c>Choreography</c>).</summary>
+public sealed record ChoreographyOptions
+{
+    public const string Section = "Choreography";
+
+    /// <summary>Run the participant (it only acts on sagas of flows in choreography mode).</summary>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>The system API the participant calls; by default the one in this process (from <c>urls</c>).</summary>
+    public Uri? SystemApiUrl { get; init; }
+
+    /// <summary>Retries and budget of a compensation before the saga is parked.</summary>
+    public CompensationPolicy Compensation { get; init; } = new();
+
+    /// <summary>Per-call timeout and circuit breaker of the calls to the system API.</summary>
+    public HttpResilienceOptions Resilience { get; init; } = new() { AttemptTimeout = TimeSpan.FromSeconds(3), MaxRetryAttempts = 0 };
+}
+
+public static class ChoreographyExtensions
+{
+    /// <summary>
+    /// Hosts the choreography participant of <paramref name="system"/> ("inventory", "billing", "shipping") beside
+    /// its system API: a RabbitMQ consumer on <c>{system}.choreography</c> that calls the system API over HTTP.
+    /// The system API keeps serving while the broker is away (readiness degraded, not down).
+    /// </summary>
+    public static WebApplicationBuilder AddChoreographyParticipant(this WebApplicationBuilder builder, string system)
+    {
+        var options = builder.Configuration.GetValidated<ChoreographyOptions>(ChoreographyOptions.Section);
+        if (!options.Enabled)
+        {
+            return builder;
+        }
+
+        builder.AddRabbitMqMessaging($"{system}-participant", brokerDownStatus: HealthStatus.Degraded);
+        builder.Services.AddValidatedOptions<ChoreographyOptions>(ChoreographyOptions.Section);
+        var systemApi = options.SystemApiUrl ?? OwnAddress(builder.Configuration["urls"]);
+        var client = system switch
+        {
+            "inventory" => builder.Services.AddHttpClient<InventoryClient>(c => c.BaseAddress = systemApi),
+            "billing" => builder.Services.AddHttpClient<BillingClient>(c => c.BaseAddress = systemApi),
+            "shipping" => builder.Services.AddHttpClient<ShippingClient>(c => c.BaseAddress = systemApi),
+            _ => throw new ArgumentException($"No choreography participant for system '{system}'.", nameof(system)),
+        };
+        client.AddResiliencePipeline($"{system}-api", options.Resilience);
+
+        builder.Services.AddSingleton(new ParticipantIdentity(system));
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<StepPolicies>();
+        builder.Services.AddTransient<SystemOperations>();
+        builder.Services.AddTransient<SagaStepExecutor>();
+        builder.Services.AddSingleton<InboxStore>();
+        builder.Services.AddSingleton(sp => new MessagePublisher(sp.GetRequiredService<RabbitMqConnectionProvider>(),
+            sp.GetRequiredService<MessagingTopologyRegistry>(), $"/apiled/{system}-participant"));
+        builder.AddQueueConsumer<ChoreographyParticipant>(
+            new QueueSpec($"{system}.choreography", [new QueueBinding(Topology.EventsExchange, "#")]));
+        return builder;
+    }
+
+    /// <summary>The first address this process listens on, as a client reaches it (wildcard hosts become 127.0.0.1).</summary>
+    public static Uri OwnAddress(string? urls)
+    {
+        var first = (urls ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault()
+                    ?? "http://127.0.0.1:5000";
+        first = first.Replace("://*", "://127.0.0.1").Replace("://+", "://127.0.0.1").Replace("://0.0.0.0", "://127.0.0.1")
+            .Replace("://[::]", "://127.0.0.1");
+        return new Uri(first);
+    }
+}

@@ -1,0 +1,89 @@
+using ApiLed.Contracts;
+using ApiLed.Messaging;
+using ApiLed.Sagas.Flows;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ApiLed.Sagas;
+
+/// <summary>Which system a participant acts for ("inventory", "billing" or "shipping").</summary>
+public sealed record ParticipantIdentity(string System)
+{
+    public string Consumer => System + "-participant";
+}
+
+/// <summary>
+/// A choreography participant: the event adapter beside one system API. It reads every saga event (its own
+/// queue <c>{system}.choreography</c>, bound <c>#</c>); the event carries the whole saga with its flow definition,
+/// so the participant works out the saga's next action itself and acts only when that action calls its own
+/// system: it runs the step (or its compensation) against the system API, then publishes its own success,
+/// failure or compensation event, and the saga's outcome when its action settled the saga. No coordinator is
+/// involved. Repeated deliveries are skipped (inbox); a crash before the acknowledgement repeats the call with
+/// the same Idempotency-Key and the publish with the same message id, which subscribers drop.
+/// </summary>
+public sealed class ChoreographyParticipant(
+    ParticipantIdentity identity,
+    IServiceScopeFactory scopes,
+    MessagePublisher publisher,
+    InboxStore inbox,
+    IOptions<ChoreographyOptions> options,
+    TimeProvider time,
+    ILogger<ChoreographyParticipant> logger) : IMessageHandler
+{
+    public async Task<MessageDisposition> HandleAsync(IncomingMessage message, CancellationToken ct)
+    {
+        if (!message.Type.EndsWith(".v2", StringComparison.Ordinal) || !MessageTypes.IsSagaEvent(message.Type))
+        {
+            return MessageDisposition.Ack; // v1 events carry no routing slip; other types are not saga events
+        }
+
+        var saga = message.Deserialize<SagaState>();
+        if (saga.Definition?.Mode != FlowModes.Choreography)
+        {
+            return MessageDisposition.Ack;
+        }
+
+        var action = SagaTransitions.Next(saga);
+        if (action.System != identity.System || await inbox.SeenAsync(identity.Consumer, message.MessageId, ct))
+        {
+            return MessageDisposition.Ack;
+        }
+
+        await using var scope = scopes.CreateAsyncScope();
+        var executor = scope.ServiceProvider.GetRequiredService<SagaStepExecutor>();
+        var messages = new List<OutboundMessage>();
+        switch (action)
+        {
+            case SagaAction.Execute execute:
+                SagaTransitions.StartStep(saga, execute.Step, execute.Definition);
+                var (outcome, attempts) = await executor.ExecuteAsync(saga, execute, ct);
+                Record(saga, SagaTransitions.CompleteStep(saga, execute.Step, execute.Definition, outcome, attempts), messages);
+                break;
+            case SagaAction.Compensate undo:
+                SagaTransitions.StartCompensation(undo.Step, undo.Definition);
+                var (undone, tries) = await executor.CompensateAsync(saga, undo, options.Value.Compensation, ct);
+                Record(saga, SagaTransitions.CompleteCompensation(saga, undo.Step, undo.Definition, undone, tries), messages);
+                break;
+        }
+
+        if (SagaTransitions.Next(saga) is SagaAction.Finish finish)
+        {
+            Record(saga, SagaTransitions.Finish(saga, finish.Status), messages);
+        }
+
+        await publisher.PublishAsync(messages, ct);
+        await inbox.RecordAsync(identity.Consumer, message.MessageId, ct);
+        return MessageDisposition.Ack;
+    }
+
+    private void Record(SagaState saga, SagaTransition transition, List<OutboundMessage> messages)
+    {
+        saga.UpdatedAt = time.GetUtcNow();
+        var version = saga.Version + 1;
+        messages.AddRange(SagaTransitions.MessagesFor(saga, transition, version));
+        saga.Version = version;
+        logger.LogInformation("Choreographed saga {OrderId} v{Version}: {Kind} {Step} {Detail}", saga.OrderId, version,
+            transition.Kind, transition.Step, transition.Detail);
+    }
+}

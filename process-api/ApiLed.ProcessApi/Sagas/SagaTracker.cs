@@ -1,0 +1,41 @@
+using ApiLed.Contracts;
+using ApiLed.Messaging;
+using ApiLed.Sagas;
+using ApiLed.Sagas.Flows;
+
+namespace ApiLed.ProcessApi.Sagas;
+
+/// <summary>
+/// Follows the events of choreographed sagas (its own queue <c>process.saga-tracker</c>, bound <c>#</c>) and keeps
+/// their state and history in the saga store, so <c>GET /api/v1/sagas/{id}</c> shows a choreographed order as
+/// fully as an orchestrated one. It calls nothing; flagging sagas that stall is <see cref="SagaRecovery"/>'s job.
+/// </summary>
+public sealed class SagaTracker(SagaStore store, ILogger<SagaTracker> logger) : IMessageHandler
+{
+    public static readonly QueueSpec Queue = new("process.saga-tracker", [new QueueBinding(Topology.EventsExchange, "#")]);
+
+    public async Task<MessageDisposition> HandleAsync(IncomingMessage message, CancellationToken ct)
+    {
+        if (!message.Type.EndsWith(".v2", StringComparison.Ordinal) || !MessageTypes.IsSagaEvent(message.Type))
+        {
+            return MessageDisposition.Ack;
+        }
+
+        var saga = message.Deserialize<SagaState>();
+        if (saga.Definition?.Mode != FlowModes.Choreography)
+        {
+            return MessageDisposition.Ack;
+        }
+
+        var step = saga.Definition.Steps.FirstOrDefault(s =>
+            message.RoutingKey == s.Events.Succeeded || message.RoutingKey == s.Events.Failed || message.RoutingKey == s.Events.Compensated);
+        var failed = step is not null ? saga.Steps.FirstOrDefault(s => s.Name == step.Name)?.Error : saga.FailureReason;
+        var entry = new SagaHistoryEntry(saga.UpdatedAt, "event " + message.RoutingKey, step?.Name, failed);
+        if (!await store.MirrorAsync(saga, entry, ct))
+        {
+            logger.LogDebug("Event {MessageId} is not newer than saga {OrderId} v{Version} held here", message.MessageId, saga.OrderId, saga.Version);
+        }
+
+        return MessageDisposition.Ack;
+    }
+}
