@@ -139,3 +139,9 @@ public static class Eventually
         }
     }
 }
+
+public static class JsonHttp
+{
+    public static async Task<List<JsonElement>> GetFromJsonListAsync(this HttpClient client, string path) =>
+        (await client.GetFromJsonAsync<List<JsonElement>>(path, JsonSerializerOptions.Web))!;
+}

@@ -1,0 +1,215 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using ApiLed.Contracts;
+using ApiLed.IntegrationTests.Infrastructure;
+using ApiLed.IntegrationTests.Support;
+
+namespace ApiLed.IntegrationTests;
+
+/// <summary>
+/// The same outcomes in every mode, checked in the systems of record: completed, out of stock, declined payment,
+/// shipping failure, and a repeated command. Each derived class runs the layer with one of the shipped flows.
+/// </summary>
+public abstract class FlowModeTests(LayerFixture layer, string mode)
+{
+    protected LayerFixture Layer => layer;
+
+    [Fact]
+    public async Task An_order_completes_with_stock_charge_and_shipment()
+    {
+        var sku = LayerHttp.NewSku();
+        await layer.InventoryClient.SetStockAsync(sku, onHand: 4, unitPriceCents: 800);
+
+        var orderId = await layer.GatewayClient.PlaceOrderAsync(LayerHttp.Order(sku, quantity: 2));
+        var order = await layer.GatewayClient.WaitForTerminalAsync(orderId);
+
+        Assert.Equal(SagaStatuses.Completed, order.Status);
+        Assert.Equal(2, (await layer.InventoryClient.GetStockAsync(sku)).Reserved);
+        Assert.Equal(1600, (await layer.BillingClient.GetChargeAsync(orderId))!.AmountCents);
+        Assert.Equal(RecordStatuses.Created, (await layer.ShippingClient.GetShipmentAsync(orderId))!.Status);
+        await AssertSagaRanInModeAsync(orderId, order);
+    }
+
+    [Fact]
+    public async Task Out_of_stock_fails_with_nothing_charged_or_shipped()
+    {
+        var sku = LayerHttp.NewSku();
+        await layer.InventoryClient.SetStockAsync(sku, onHand: 0);
+
+        var orderId = await layer.GatewayClient.PlaceOrderAsync(LayerHttp.Order(sku));
+        var order = await layer.GatewayClient.WaitForTerminalAsync(orderId);
+
+        Assert.Equal(SagaStatuses.Failed, order.Status);
+        Assert.Equal("reserve-inventory", order.Failure!.Step);
+        Assert.Null(await layer.BillingClient.GetChargeAsync(orderId));
+        Assert.Null(await layer.ShippingClient.GetShipmentAsync(orderId));
+        await AssertSagaRanInModeAsync(orderId, order);
+    }
+
+    [Fact]
+    public async Task A_declined_payment_fails_and_releases_the_reservation()
+    {
+        var sku = LayerHttp.NewSku();
+        await layer.InventoryClient.SetStockAsync(sku, onHand: 3);
+
+        var orderId = await layer.GatewayClient.PlaceOrderAsync(LayerHttp.Order(sku, quantity: 2, payment: LayerHttp.DecliningCard));
+        var order = await layer.GatewayClient.WaitForTerminalAsync(orderId);
+
+        Assert.Equal(SagaStatuses.Failed, order.Status);
+        Assert.Equal(["reserve-inventory"], order.Compensated);
+        Assert.Equal(0, (await layer.InventoryClient.GetStockAsync(sku)).Reserved);
+        Assert.Null(await layer.BillingClient.GetChargeAsync(orderId));
+        Assert.Null(await layer.ShippingClient.GetShipmentAsync(orderId));
+        await AssertSagaRanInModeAsync(orderId, order);
+    }
+
+    [Fact]
+    public async Task A_shipping_failure_refunds_and_releases_in_reverse_order()
+    {
+        var sku = LayerHttp.NewSku();
+        await layer.InventoryClient.SetStockAsync(sku, onHand: 3);
+
+        var orderId = await layer.GatewayClient.PlaceOrderAsync(LayerHttp.Order(sku, country: LayerHttp.UnservedCountry));
+        var order = await layer.GatewayClient.WaitForTerminalAsync(orderId);
+
+        Assert.Equal(SagaStatuses.Failed, order.Status);
+        Assert.Equal(["charge-payment", "reserve-inventory"], order.Compensated);
+        var charge = await layer.BillingClient.GetChargeAsync(orderId);
+        Assert.Equal(RecordStatuses.Refunded, charge!.Status);
+        Assert.Equal(charge.AmountCents, charge.RefundedCents);
+        Assert.Equal(0, (await layer.InventoryClient.GetStockAsync(sku)).Reserved);
+        Assert.Null(await layer.ShippingClient.GetShipmentAsync(orderId));
+        await AssertSagaRanInModeAsync(orderId, order);
+    }
+
+    [Fact]
+    public async Task A_command_delivered_twice_charges_and_ships_once()
+    {
+        var sku = LayerHttp.NewSku();
+        await layer.InventoryClient.SetStockAsync(sku, onHand: 3, unitPriceCents: 500);
+        var orderId = "ord_dup_" + Guid.NewGuid().ToString("N");
+        var command = new FulfillOrderCommand(orderId, "demo", "cust-dup", [new PricedOrderLine(sku, 1, 500)], 500, "EUR",
+            LayerHttp.OkCard, new ShippingAddress("Ada", "1 St", "London", "N1", "GB"), DateTimeOffset.UtcNow);
+        var json = JsonSerializer.Serialize(command, JsonSerializerOptions.Web);
+
+        await layer.Broker.PublishAsync("apiled.commands", "order.fulfill", orderId + "/fulfill", MessageTypes.FulfillOrderV1, json);
+        await layer.Broker.PublishAsync("apiled.commands", "order.fulfill", orderId + "/fulfill", MessageTypes.FulfillOrderV1, json);
+
+        var saga = await Eventually.GetAsync(() => layer.ProcessApiClient.GetSagaAsync(orderId),
+            s => s is not null && SagaStatuses.IsTerminal(s.Status), TimeSpan.FromSeconds(60), "the saga to finish");
+        await Task.Delay(1000);
+        Assert.Equal(SagaStatuses.Completed, saga!.Status);
+        Assert.Single(await layer.BillingClient.ListChargesAsync(), c => c.OrderId == orderId);
+        Assert.Equal(1, (await layer.InventoryClient.GetStockAsync(sku)).Reserved);
+        Assert.Single(await layer.ShippingClient.GetFromJsonListAsync("/api/v1/shipments"), s => s.GetProperty("orderId").GetString() == orderId);
+    }
+
+    /// <summary>The order's saga ran in this class's mode and shows the same steps as the order.</summary>
+    private async Task AssertSagaRanInModeAsync(string orderId, OrderView order)
+    {
+        var saga = await Eventually.GetAsync(() => layer.ProcessApiClient.GetSagaAsync(orderId),
+            s => s is not null && s.Status == order.Status, TimeSpan.FromSeconds(30), "the saga view to agree with the order");
+        var view = await layer.ProcessApiClient.GetFromJsonAsync<JsonElement>($"/api/v1/sagas/{orderId}");
+        Assert.Equal(mode, view.GetProperty("mode").GetString());
+        Assert.Equal(order.Steps.Select(s => (s.Name, s.Status)), saga!.Steps.Select(s => (s.Name, s.Status)));
+        await AssertModeSpecificsAsync(orderId);
+    }
+
+    protected virtual Task AssertModeSpecificsAsync(string orderId) => Task.CompletedTask;
+}
+
+public sealed class OrchestrationModeTests(OrchestrationModeTests.Fixture layer) : FlowModeTests(layer, "orchestration"), IClassFixture<OrchestrationModeTests.Fixture>
+{
+    public sealed class Fixture() : LayerFixture(o => o.SetEnvironment(LayerService.ProcessApi, "Flows__OrderFlow", "order-fulfillment-orchestrated"));
+}
+
+public sealed class HybridModeTests(HybridModeTests.Fixture layer) : FlowModeTests(layer, "hybrid"), IClassFixture<HybridModeTests.Fixture>
+{
+    public sealed class Fixture() : LayerFixture(o => o.SetEnvironment(LayerService.ProcessApi, "Flows__OrderFlow", "order-fulfillment"));
+
+    [Fact]
+    public async Task A_previous_version_event_is_still_read_by_the_status_read_model()
+    {
+        var sku = LayerHttp.NewSku();
+        await Layer.InventoryClient.SetStockAsync(sku, onHand: 2);
+        var orderId = await Layer.GatewayClient.PlaceOrderAsync(LayerHttp.Order(sku));
+        var order = await Layer.GatewayClient.WaitForTerminalAsync(orderId);
+        var saga = await Layer.ProcessApiClient.GetSagaAsync(orderId);
+
+        var v1 = new SagaProgressEvent(orderId, "order-fulfillment", "hybrid", SagaStatuses.NeedsAttention, 1000, "create-shipment", "a v1 publisher said so",
+            [.. order.Steps], DateTimeOffset.UtcNow);
+        await Layer.Broker.PublishAsync("apiled.events", "order.needs-attention", $"{orderId}/1000/v1", "apiled.order.needs-attention.v1",
+            JsonSerializer.Serialize(v1, JsonSerializerOptions.Web));
+
+        var updated = await Eventually.GetAsync(() => Layer.GatewayClient.GetOrderAsync(orderId), o => o.Status == SagaStatuses.NeedsAttention,
+            TimeSpan.FromSeconds(20), "the v1 event to be applied");
+        Assert.Equal("a v1 publisher said so", updated.Failure!.Reason);
+        Assert.NotNull(saga);
+    }
+}
+
+/// <summary>
+/// Choreography: the process API is given WireMock addresses for the system APIs, so any call a coordinator made
+/// would show there; the participants beside each system API call their own APIs directly.
+/// </summary>
+public sealed class ChoreographyModeTests(ChoreographyModeTests.Fixture layer) : FlowModeTests(layer, "choreography"), IClassFixture<ChoreographyModeTests.Fixture>
+{
+    public sealed class Fixture() : LayerFixture(o =>
+    {
+        o.SetEnvironment(LayerService.ProcessApi, "Flows__OrderFlow", "order-fulfillment-choreographed");
+        o.WireMockInFrontOf.UnionWith([LayerService.Inventory, LayerService.Billing, LayerService.Shipping]);
+    });
+
+    protected override async Task AssertModeSpecificsAsync(string orderId)
+    {
+        foreach (var mock in new[] { Layer.InventoryMock!, Layer.BillingMock!, Layer.ShippingMock! })
+        {
+            Assert.Equal(0, await mock.CountRequestsAsync("POST", "/api/v1/.*"));
+        }
+
+        var saga = await Layer.ProcessApiClient.GetSagaAsync(orderId);
+        Assert.Contains(saga!.History, h => h.Kind.StartsWith("event ", StringComparison.Ordinal));
+        Assert.DoesNotContain(saga.History, h => h.Kind == "step-started");
+    }
+
+    [Fact]
+    public async Task A_saga_event_a_participant_cannot_read_is_dead_lettered()
+    {
+        var messageId = "bad-event-" + Guid.NewGuid().ToString("N");
+        await Layer.Broker.PublishAsync("apiled.events", "inventory.reserved", messageId, "apiled.inventory.reserved.v2", "{ not json");
+
+        var dead = await Layer.Broker.WaitForMessagesAsync("inventory.choreography.dead-letter", 1, TimeSpan.FromSeconds(30));
+        Assert.Contains(dead, m => m.MessageId == messageId);
+    }
+}
+
+/// <summary>A participant that never answers: the tracker flags the choreographed order as needs-attention.</summary>
+public sealed class StalledChoreographyTests(StalledChoreographyTests.Layer layer) : IClassFixture<StalledChoreographyTests.Layer>
+{
+    public sealed class Layer() : LayerFixture(o =>
+    {
+        o.SetEnvironment(LayerService.ProcessApi, "Flows__OrderFlow", "order-fulfillment-choreographed");
+        o.SetEnvironment(LayerService.ProcessApi, "Flows__Definitions__order-fulfillment-choreographed__Steps__2__Timeout", "00:00:02");
+        o.SetEnvironment(LayerService.ProcessApi, "Saga__StallGrace", "00:00:01");
+        o.SetEnvironment(LayerService.ProcessApi, "Saga__RecoveryInterval", "00:00:01");
+        o.SetEnvironment(LayerService.Shipping, "Choreography__Enabled", "false");
+    });
+
+    [Fact]
+    public async Task An_order_whose_next_participant_never_reacts_is_flagged_needs_attention()
+    {
+        var sku = LayerHttp.NewSku();
+        await layer.InventoryClient.SetStockAsync(sku, onHand: 2);
+
+        var orderId = await layer.GatewayClient.PlaceOrderAsync(LayerHttp.Order(sku));
+        var order = await layer.GatewayClient.WaitForTerminalAsync(orderId, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(SagaStatuses.NeedsAttention, order.Status);
+        Assert.Equal("succeeded", order.StepStatus("charge-payment"));
+        Assert.Equal("pending", order.StepStatus("create-shipment"));
+        var saga = await layer.ProcessApiClient.GetSagaAsync(orderId);
+        Assert.Contains(saga!.History, h => h.Kind == "saga-stalled" && h.Step == "create-shipment");
+        var parked = await layer.Broker.WaitForMessagesAsync("process.parking-lot", 1, TimeSpan.FromSeconds(10));
+        Assert.Contains(parked, m => m.Json().GetProperty("orderId").GetString() == orderId);
+    }
+}
