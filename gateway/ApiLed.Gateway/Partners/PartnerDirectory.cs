@@ -18,7 +18,7 @@ public abstract record KeyCheck
 /// Finds the partner of an API key: the key is hashed with SHA-256 and compared with every configured hash in
 /// constant time (no early exit), so the answer time says nothing about how close a guess was.
 /// </summary>
-public sealed class PartnerDirectory(IOptionsMonitor<PartnersOptions> options)
+public sealed class PartnerDirectory(IOptionsMonitor<PartnersOptions> options, ILogger<PartnerDirectory> logger)
 {
     /// <summary>Longer values are refused unhashed.</summary>
     public const int MaxKeyLength = 256;
@@ -28,6 +28,7 @@ public sealed class PartnerDirectory(IOptionsMonitor<PartnersOptions> options)
     private sealed record Snapshot(PartnersOptions Source, Entry[] Entries);
 
     private Snapshot? snapshot;
+    private string? lastRejectedReload;
 
     public KeyCheck Check(string presentedKey)
     {
@@ -57,13 +58,36 @@ public sealed class PartnerDirectory(IOptionsMonitor<PartnersOptions> options)
     /// <summary>The partner's own rate limit, else the default one.</summary>
     public RateLimitOptions RateLimitOf(string partnerId)
     {
-        var current = options.CurrentValue;
+        var current = Current();
         return current.Directory.TryGetValue(partnerId, out var partner) && partner.RateLimit is { } own ? own : current.DefaultRateLimit;
+    }
+
+    /// <summary>
+    /// The partners in force. A reloaded configuration that fails validation is not taken: the last valid one stays in
+    /// force (so a typo in appsettings.json does not lock every partner out) and the error is logged once.
+    /// </summary>
+    private PartnersOptions Current()
+    {
+        try
+        {
+            return options.CurrentValue;
+        }
+        catch (OptionsValidationException ex) when (snapshot is { } lastGood)
+        {
+            if (ex.Message != lastRejectedReload)
+            {
+                lastRejectedReload = ex.Message;
+                logger.LogError("The changed partner configuration is invalid and was not applied; the previous one stays in force: {Errors}",
+                    string.Join(" ", ex.Failures));
+            }
+
+            return lastGood.Source;
+        }
     }
 
     private Entry[] Entries()
     {
-        var current = options.CurrentValue;
+        var current = Current();
         if (snapshot is { } taken && ReferenceEquals(taken.Source, current))
         {
             return taken.Entries;
