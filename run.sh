@@ -220,6 +220,10 @@ printf '  %-22s %-32s %s\n' "shipping system API" "$(url "$SHIPPING_API_PORT")" 
 printf '  %-22s %s\n' "RabbitMQ" "$shown_rabbit"
 printf '  %-22s %s\n' "data and logs" "$APILED_DATA_DIR"
 say ""
+say "  Demo API keys (send as X-Api-Key; more in docs/README-partners.md):"
+say "    partner demo-shop   ak_demo_shop_c023b9ee458fc0ad37cfbcc2"
+say "    operator demo-ops   ak_demo_ops_9e7985386ff6ae50494f5aa5   (also opens /api/v1/sagas and /api/v1/flows)"
+say ""
 
 # ---------------------------------------------------------------- wait
 # Report any service that exits on its own; keep the others running until Ctrl-C or until all are gone.

@@ -16,6 +16,7 @@ public sealed class OpenApiContractTests(PartnerLayer layer)
     public const string UpdateVariable = "APILED_UPDATE_OPENAPI";
 
     private static readonly JsonSerializerOptions Written = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonSerializerOptions Quoted = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Each checked-in file, the service that serves it and where.</summary>
     public static TheoryData<string, LayerService, string> Documents => new()
@@ -110,7 +111,7 @@ public sealed class OpenApiContractTests(PartnerLayer layer)
             default:
                 return JsonNode.DeepEquals(expected, actual)
                     ? null
-                    : $"{path} is {expected?.ToJsonString() ?? "null"} in the checked-in file, {actual?.ToJsonString() ?? "null"} in the service's document";
+                    : $"{path} is {expected?.ToJsonString(Quoted) ?? "null"} in the checked-in file, {actual?.ToJsonString(Quoted) ?? "null"} in the service's document";
         }
     }
 }
