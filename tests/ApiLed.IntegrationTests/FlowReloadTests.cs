@@ -73,6 +73,24 @@ public sealed class FlowReloadTests(FlowReloadTests.Fixture layer) : IClassFixtu
     }
 
     [Fact]
+    public async Task The_flows_view_shows_each_flow_with_the_advisors_view_and_warns_on_a_contradiction()
+    {
+        var view = await layer.ProcessApiClient.GetFromJsonAsync<JsonElement>("/api/v1/flows");
+        var flows = view.GetProperty("flows").EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!);
+
+        Assert.Equal("order-fulfillment", view.GetProperty("orderFlow").GetString());
+        Assert.Equal(["choreography", "hybrid", "orchestration"], flows.Values.Select(f => f.GetProperty("mode").GetString()).Order());
+        var hybrid = flows["order-fulfillment"].GetProperty("advice");
+        Assert.True(hybrid.GetProperty("agreesWithMode").GetBoolean());
+        Assert.Equal("orchestration", hybrid.GetProperty("recommended").GetString());
+        var choreographed = flows["order-fulfillment-choreographed"].GetProperty("advice");
+        Assert.False(choreographed.GetProperty("agreesWithMode").GetBoolean());
+        Assert.Contains("advisor recommends orchestration", choreographed.GetProperty("warning").GetString());
+        Assert.Contains(view.GetProperty("lastReload").GetProperty("warnings").EnumerateArray(),
+            w => w.GetString()!.Contains("order-fulfillment-choreographed"));
+    }
+
+    [Fact]
     public async Task A_reorder_and_a_mode_swap_applied_while_orders_flow_lose_nothing_and_apply_to_new_orders()
     {
         var sku = LayerHttp.NewSku();
