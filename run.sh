@@ -11,6 +11,7 @@
 #   RABBITMQ_URL                use this broker when it is reachable, instead of a local one
 #   APILED_NO_BUILD=1           skip `dotnet build`
 #   APILED_READY_TIMEOUT (90)   seconds to wait for each service's /health/ready
+#   APILED_LOCAL_WEBHOOKS (true) let webhooks reach receivers on this machine or its private network
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -192,7 +193,8 @@ start_service process-api "$PROCESS_DLL" "$PROCESS_API_PORT" \
 start_service experience-api "$EXPERIENCE_DLL" "$EXPERIENCE_API_PORT" \
   Store__Path="$APILED_DATA_DIR/experience/experience.db" \
   RabbitMq__Url="$RABBIT_URL" \
-  Catalog__InventoryUrl="$(url "$INVENTORY_API_PORT")"
+  Catalog__InventoryUrl="$(url "$INVENTORY_API_PORT")" \
+  Webhooks__AllowPrivateNetworkCallbacks="${APILED_LOCAL_WEBHOOKS:-true}"
 wait_ready process-api "$PROCESS_API_PORT"
 wait_ready experience-api "$EXPERIENCE_API_PORT"
 

@@ -63,10 +63,22 @@ public static class ExperienceApiServiceExtensions
     {
         builder.Services.AddValidatedOptions<WebhookOptions>(WebhookOptions.Section);
         builder.Services.AddSingleton<WebhookDeliveryStore>();
-        // No retries inside the call: the dispatcher's schedule is the retry policy. Redirects are not followed.
+        // No retries inside the call: the dispatcher's schedule is the retry policy. Redirects are not followed, no proxy
+        // is used, and connections go only to public addresses unless Webhooks:AllowPrivateNetworkCallbacks is set.
         builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName)
             .ConfigureHttpClient((sp, http) => http.Timeout = sp.GetRequiredService<IOptions<WebhookOptions>>().Value.AttemptTimeout)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+            .ConfigurePrimaryHttpMessageHandler(sp =>
+            {
+                var options = sp.GetRequiredService<IOptionsMonitor<WebhookOptions>>();
+                return new SocketsHttpHandler
+                {
+                    AllowAutoRedirect = false,
+                    UseProxy = false,
+                    PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+                    ConnectCallback = (context, ct) =>
+                        CallbackAddresses.ConnectAsync(context.DnsEndPoint, options.CurrentValue.AllowPrivateNetworkCallbacks, ct),
+                };
+            });
         builder.Services.AddHostedService<WebhookDispatcher>();
         return builder;
     }

@@ -91,6 +91,12 @@ public static class OrdersApi
                 $"Webhooks are not set up for partner '{partner}' (no signing secret); leave callbackUrl out, or ask ApiLed to set one up.");
         }
 
+        if (order.CallbackUrl is not null && !webhooks.CurrentValue.AllowPrivateNetworkCallbacks
+            && CallbackAddresses.NamesPrivateHost(new Uri(order.CallbackUrl)))
+        {
+            return Problems.Validation("callbackUrl", "The callback URL must be reachable on the internet: loopback and private-network addresses are refused.");
+        }
+
         var result = await orders.AcceptAsync(partner, idempotencyKey, order, options.Value.Currency, time.GetUtcNow(), ct);
         switch (result)
         {

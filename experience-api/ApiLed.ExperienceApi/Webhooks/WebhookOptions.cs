@@ -41,6 +41,12 @@ public sealed record WebhookOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Lets callback URLs reach loopback and private-network addresses. Off by default, so a partner cannot aim the
+    /// layer's webhooks at its own internal services; turn it on only where the receivers are trusted (local demos, tests).
+    /// </summary>
+    public bool AllowPrivateNetworkCallbacks { get; init; }
+
     /// <summary>Notifications claimed and sent together.</summary>
     [Range(1, 256)]
     public int BatchSize { get; init; } = 16;
