@@ -11,6 +11,7 @@
 #   RABBITMQ_URL                use this broker when it is reachable, instead of a local one
 #   APILED_NO_BUILD=1           skip `dotnet build`
 #   APILED_READY_TIMEOUT (90)   seconds to wait for each service's /health/ready
+#   APILED_FLOWS_FILE           the process API's flows file (default: process-api/ApiLed.ProcessApi/flows.json, watched)
 #   APILED_LOCAL_WEBHOOKS (true) let webhooks reach receivers on this machine or its private network
 set -euo pipefail
 
@@ -176,9 +177,12 @@ EXPERIENCE_DLL="$(dll_of experience-api/ApiLed.ExperienceApi ApiLed.ExperienceAp
 GATEWAY_DLL="$(dll_of gateway/ApiLed.Gateway ApiLed.Gateway)"
 
 say "starting the system APIs..."
-start_service inventory-api "$INVENTORY_DLL" "$INVENTORY_API_PORT" Store__Path="$APILED_DATA_DIR/inventory/inventory.db"
-start_service billing-api "$BILLING_DLL" "$BILLING_API_PORT" Store__Path="$APILED_DATA_DIR/billing/billing.db"
-start_service shipping-api "$SHIPPING_DLL" "$SHIPPING_API_PORT" Store__Path="$APILED_DATA_DIR/shipping/shipping.db"
+start_service inventory-api "$INVENTORY_DLL" "$INVENTORY_API_PORT" Store__Path="$APILED_DATA_DIR/inventory/inventory.db" \
+  RabbitMq__Url="$RABBIT_URL"
+start_service billing-api "$BILLING_DLL" "$BILLING_API_PORT" Store__Path="$APILED_DATA_DIR/billing/billing.db" \
+  RabbitMq__Url="$RABBIT_URL"
+start_service shipping-api "$SHIPPING_DLL" "$SHIPPING_API_PORT" Store__Path="$APILED_DATA_DIR/shipping/shipping.db" \
+  RabbitMq__Url="$RABBIT_URL"
 wait_ready inventory-api "$INVENTORY_API_PORT"
 wait_ready billing-api "$BILLING_API_PORT"
 wait_ready shipping-api "$SHIPPING_API_PORT"
@@ -187,6 +191,7 @@ say "starting the process API and the experience API..."
 start_service process-api "$PROCESS_DLL" "$PROCESS_API_PORT" \
   Store__Path="$APILED_DATA_DIR/process/process.db" \
   RabbitMq__Url="$RABBIT_URL" \
+  FlowsFile="${APILED_FLOWS_FILE:-$ROOT/process-api/ApiLed.ProcessApi/flows.json}" \
   SystemApis__Inventory__BaseUrl="$(url "$INVENTORY_API_PORT")" \
   SystemApis__Billing__BaseUrl="$(url "$BILLING_API_PORT")" \
   SystemApis__Shipping__BaseUrl="$(url "$SHIPPING_API_PORT")"

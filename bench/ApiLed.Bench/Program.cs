@@ -122,7 +122,7 @@ internal sealed record BenchSettings(string Gateway, string Inventory, string Ap
         return new BenchSettings(
             Arg("gateway", "http://127.0.0.1:8080"),
             Arg("inventory", "http://127.0.0.1:5201"),
-            Arg("key", Environment.GetEnvironmentVariable("APILED_API_KEY") ?? "ak_demo_shop_c023b9ee458fc0ad37cfbcc2"),
+            Arg("key", Environment.GetEnvironmentVariable("APILED_API_KEY") ?? "ak_demo_bench_368ec653b2b1096eb956360e"),
             int.Parse(Arg("orders", "200"), System.Globalization.CultureInfo.InvariantCulture),
             int.Parse(Arg("concurrency", "16"), System.Globalization.CultureInfo.InvariantCulture));
     }
