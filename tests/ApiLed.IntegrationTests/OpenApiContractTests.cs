@@ -8,7 +8,7 @@ namespace ApiLed.IntegrationTests;
 /// <summary>
 /// The OpenAPI documents checked in under <c>openapi/</c> are the ones the running services serve. A change to an API
 /// fails here until the files are regenerated: <c>APILED_UPDATE_OPENAPI=1 ./test.sh --filter FullyQualifiedName~OpenApiContractTests</c>
-/// rewrites them from the running layer (see docs/README-partners.md).
+/// rewrites them from the running layer (see the README, Partners: Swagger UI and the OpenAPI documents).
 /// </summary>
 [Collection(PartnerLayerCollection.Name)]
 public sealed class OpenApiContractTests(PartnerLayer layer)

@@ -11,7 +11,7 @@ using ApiLed.IntegrationTests.Support;
 namespace ApiLed.IntegrationTests;
 
 /// <summary>
-/// Partner webhooks against a real HTTP listener: the outcome arrives signed as documented in docs/README-partners.md
+/// Partner webhooks against a real HTTP listener: the outcome arrives signed as documented in the README (Partners, Webhooks)
 /// (checked here with the test's own implementation of that algorithm), failures are retried with backoff, and the
 /// delivery's fate shows on the order.
 /// </summary>
