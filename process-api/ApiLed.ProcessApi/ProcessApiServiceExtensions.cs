@@ -1,9 +1,9 @@
-using ApiLed.ProcessApi.Flows;
-using ApiLed.Sagas;
 using System.ComponentModel.DataAnnotations;
 using ApiLed.Messaging;
-using ApiLed.Sagas.Flows;
+using ApiLed.ProcessApi.Flows;
 using ApiLed.ProcessApi.Sagas;
+using ApiLed.Sagas;
+using ApiLed.Sagas.Flows;
 using ApiLed.Sagas.SystemApis;
 using ApiLed.ServiceDefaults.Hosting;
 using ApiLed.ServiceDefaults.Resilience;

@@ -1,9 +1,9 @@
-using ApiLed.Sagas;
 using System.Net;
 using ApiLed.Contracts;
 using ApiLed.Messaging;
-using ApiLed.Sagas.Flows;
 using ApiLed.ProcessApi.Sagas;
+using ApiLed.Sagas;
+using ApiLed.Sagas.Flows;
 using ApiLed.Sagas.SystemApis;
 using ApiLed.ServiceDefaults.Storage;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,6 +1,6 @@
-using ApiLed.Sagas;
 using ApiLed.Contracts;
 using ApiLed.ProcessApi.Sagas;
+using ApiLed.Sagas;
 using ApiLed.Sagas.Flows;
 using ApiLed.ServiceDefaults.Hosting;
 

@@ -1,8 +1,8 @@
-using ApiLed.ProcessApi.Flows;
-using ApiLed.Sagas.Flows;
-using ApiLed.Sagas;
 using ApiLed.Contracts;
 using ApiLed.Messaging;
+using ApiLed.ProcessApi.Flows;
+using ApiLed.Sagas;
+using ApiLed.Sagas.Flows;
 
 namespace ApiLed.ProcessApi.Sagas;
 

@@ -1,6 +1,6 @@
-using ApiLed.Sagas;
 using ApiLed.Contracts;
 using ApiLed.Messaging;
+using ApiLed.Sagas;
 using ApiLed.Sagas.SystemApis;
 using ApiLed.ServiceDefaults.Telemetry;
 using Microsoft.Extensions.Options;

@@ -1,5 +1,5 @@
-using ApiLed.Sagas;
 using System.Collections.Concurrent;
+using ApiLed.Sagas;
 using ApiLed.Sagas.Flows;
 using Microsoft.Extensions.Options;
 

@@ -1,7 +1,7 @@
-using ApiLed.Sagas;
 using System.Text.Json;
 using ApiLed.Contracts;
 using ApiLed.Messaging;
+using ApiLed.Sagas;
 using ApiLed.ServiceDefaults.Storage;
 using Microsoft.Data.Sqlite;
 

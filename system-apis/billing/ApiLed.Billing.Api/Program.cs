@@ -1,6 +1,6 @@
-using ApiLed.Sagas;
 using ApiLed.Billing.Api;
 using ApiLed.Billing.Api.Apis;
+using ApiLed.Sagas;
 using ApiLed.ServiceDefaults.Hosting;
 
 var builder = ServiceDefaultsExtensions.CreateBuilder(args);

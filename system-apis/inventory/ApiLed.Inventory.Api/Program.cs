@@ -1,6 +1,6 @@
-using ApiLed.Sagas;
 using ApiLed.Inventory.Api;
 using ApiLed.Inventory.Api.Apis;
+using ApiLed.Sagas;
 using ApiLed.ServiceDefaults.Hosting;
 
 var builder = ServiceDefaultsExtensions.CreateBuilder(args);

@@ -1,5 +1,5 @@
-using ApiLed.Messaging;
 using ApiLed.Contracts;
+using ApiLed.Messaging;
 using ApiLed.ServiceDefaults.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;

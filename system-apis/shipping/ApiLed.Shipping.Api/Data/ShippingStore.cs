@@ -1,6 +1,6 @@
-using ApiLed.Messaging;
 using System.Text.Json;
 using ApiLed.Contracts;
+using ApiLed.Messaging;
 using ApiLed.ServiceDefaults.Storage;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
