@@ -80,6 +80,11 @@ public sealed class OutboxStore
                 $"UPDATE outbox SET published_at = $at, attempts = attempts + 1 WHERE seq IN ({string.Join(',', sequences)})",
                 transaction, ct, ("$at", DateTimeOffset.UtcNow.ToStoreText())), ct);
 
+    /// <summary>Deletes rows published before <paramref name="before"/>; unpublished rows are never touched.</summary>
+    public Task<int> PurgePublishedAsync(DateTimeOffset before, CancellationToken ct) => database.WriteAsync((connection, transaction) =>
+        connection.ExecuteAsync("DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < $before",
+            transaction, ct, ("$before", before.ToStoreText())), ct);
+
     public Task MarkFailedAsync(long sequence, string error, CancellationToken ct) => database.WriteAsync(async (connection, transaction) =>
         await connection.ExecuteAsync("UPDATE outbox SET attempts = attempts + 1, last_error = $error WHERE seq = $seq",
             transaction, ct, ("$error", error), ("$seq", sequence)), ct);

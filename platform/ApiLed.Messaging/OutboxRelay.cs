@@ -25,6 +25,8 @@ public sealed class OutboxRelay(
     private static readonly System.Diagnostics.Metrics.Counter<long> Published =
         ApiLedTelemetry.Meter.CreateCounter<long>("apiled.outbox.published", description: "Messages the outbox relay published and the broker confirmed.");
 
+    private DateTimeOffset nextPurge = DateTimeOffset.MinValue;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var failures = 0;
@@ -44,6 +46,7 @@ public sealed class OutboxRelay(
                     var batch = await outbox.PendingAsync(options.Value.OutboxBatchSize, stoppingToken);
                     if (batch.Count == 0)
                     {
+                        await PurgeWhenDueAsync(stoppingToken);
                         await signal.WaitAsync(options.Value.OutboxPollInterval, stoppingToken);
                         continue;
                     }
@@ -102,6 +105,23 @@ public sealed class OutboxRelay(
             var error = failed.Confirm.Exception?.GetBaseException().Message ?? "cancelled";
             await outbox.MarkFailedAsync(failed.Row.Sequence, error, CancellationToken.None);
             throw new InvalidOperationException($"Broker did not confirm message {failed.Row.MessageId}: {error}");
+        }
+    }
+
+    /// <summary>Once an hour, while idle, deletes the rows published longer ago than <c>RabbitMq:OutboxRetention</c>.</summary>
+    private async Task PurgeWhenDueAsync(CancellationToken ct)
+    {
+        var now = DateTimeOffset.UtcNow;
+        if (now < nextPurge)
+        {
+            return;
+        }
+
+        nextPurge = now.AddHours(1);
+        var purged = await outbox.PurgePublishedAsync(now - options.Value.OutboxRetention, ct);
+        if (purged > 0)
+        {
+            logger.LogInformation("Deleted {Count} outbox row(s) published more than {Retention} ago", purged, options.Value.OutboxRetention);
         }
     }
 

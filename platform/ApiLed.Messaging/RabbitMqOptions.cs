@@ -27,6 +27,10 @@ public sealed record RabbitMqOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00")]
     public TimeSpan OutboxPollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long published outbox rows are kept (for inspection) before the relay deletes them.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "365.00:00:00")]
+    public TimeSpan OutboxRetention { get; init; } = TimeSpan.FromDays(7);
+
     /// <summary>Messages the relay keeps in flight awaiting publisher confirms.</summary>
     [Range(1, 10_000)]
     public int OutboxBatchSize { get; init; } = 64;

@@ -1,0 +1,66 @@
+using ApiLed.Messaging;
+using ApiLed.ServiceDefaults.Storage;
+using Microsoft.Extensions.Options;
+
+namespace ApiLed.UnitTests;
+
+public sealed class OutboxStoreTests : IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("apiled-outbox-").FullName;
+    private readonly SqliteDatabase database;
+    private readonly OutboxStore outbox;
+
+    public OutboxStoreTests()
+    {
+        database = new SqliteDatabase(Options.Create(new StoreOptions { Path = Path.Combine(folder, "outbox.db") }));
+        database.MigrateAsync(OutboxStore.Schema, CancellationToken.None).GetAwaiter().GetResult();
+        outbox = new OutboxStore(database, new OutboxSignal());
+    }
+
+    [Fact]
+    public async Task Rows_wait_in_order_until_published_and_only_published_rows_are_purged()
+    {
+        foreach (var id in new[] { "m1", "m2", "m3" })
+        {
+            await database.WriteAsync(async (c, tx) =>
+            {
+                await outbox.EnqueueAsync(c, tx, new OutboundMessage(id, "apiled.events", "order.completed", "apiled.order.completed.v2", new { id }),
+                    CancellationToken.None);
+                return 0;
+            }, CancellationToken.None);
+        }
+
+        var pending = await outbox.PendingAsync(10, CancellationToken.None);
+        Assert.Equal(["m1", "m2", "m3"], pending.Select(p => p.MessageId));
+
+        await outbox.MarkPublishedAsync([pending[0].Sequence, pending[1].Sequence], CancellationToken.None);
+        Assert.Equal(["m3"], (await outbox.PendingAsync(10, CancellationToken.None)).Select(p => p.MessageId));
+
+        Assert.Equal(0, await outbox.PurgePublishedAsync(DateTimeOffset.UtcNow.AddHours(-1), CancellationToken.None));
+        Assert.Equal(2, await outbox.PurgePublishedAsync(DateTimeOffset.UtcNow.AddSeconds(1), CancellationToken.None));
+        Assert.Equal(1, await outbox.PendingCountAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task The_same_message_id_is_queued_once()
+    {
+        for (var i = 0; i < 2; i++)
+        {
+            await database.WriteAsync(async (c, tx) =>
+            {
+                await outbox.EnqueueAsync(c, tx, new OutboundMessage("same", "apiled.commands", "order.fulfill", "apiled.order.fulfill.v1", new { i }),
+                    CancellationToken.None);
+                return 0;
+            }, CancellationToken.None);
+        }
+
+        Assert.Equal(1, await outbox.PendingCountAsync(CancellationToken.None));
+    }
+
+    public void Dispose()
+    {
+        database.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(folder, recursive: true);
+    }
+}
