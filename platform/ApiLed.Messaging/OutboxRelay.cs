@@ -27,47 +27,31 @@ public sealed class OutboxRelay(
 
     private DateTimeOffset nextPurge = DateTimeOffset.MinValue;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var failures = 0;
-        while (!stoppingToken.IsCancellationRequested)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => BrokerSession.RunAsync(
+        async (connected, ct) =>
         {
-            try
-            {
-                var connection = await connections.GetAsync(stoppingToken);
-                await using var channel = await connection.CreateChannelAsync(
-                    new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
-                    stoppingToken);
-                await topology.DeclareAsync(channel, stoppingToken);
-                failures = 0;
+            var connection = await connections.GetAsync(ct);
+            await using var channel = await connection.CreateChannelAsync(
+                new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), ct);
+            await topology.DeclareAsync(channel, ct);
+            connected();
 
-                while (!stoppingToken.IsCancellationRequested && channel.IsOpen)
+            while (!ct.IsCancellationRequested && channel.IsOpen)
+            {
+                var batch = await outbox.PendingAsync(options.Value.OutboxBatchSize, ct);
+                if (batch.Count == 0)
                 {
-                    var batch = await outbox.PendingAsync(options.Value.OutboxBatchSize, stoppingToken);
-                    if (batch.Count == 0)
-                    {
-                        await PurgeWhenDueAsync(stoppingToken);
-                        await signal.WaitAsync(options.Value.OutboxPollInterval, stoppingToken);
-                        continue;
-                    }
-
-                    await PublishBatchAsync(channel, batch, stoppingToken);
+                    await PurgeWhenDueAsync(ct);
+                    await signal.WaitAsync(options.Value.OutboxPollInterval, ct);
+                    continue;
                 }
+
+                await PublishBatchAsync(channel, batch, ct);
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                failures++;
-                var delay = TimeSpan.FromMilliseconds(Math.Min(options.Value.MaxReconnectDelay.TotalMilliseconds, 250 * Math.Pow(2, failures)));
-                logger.LogWarning("Outbox relay cannot publish ({Error}); {Pending} message(s) wait; retrying in {Delay}",
-                    ex.Message, await SafePendingCountAsync(), delay);
-                await Task.Delay(delay, stoppingToken).ContinueWith(_ => { }, CancellationToken.None);
-            }
-        }
-    }
+        },
+        async (error, delay) => logger.LogWarning("Outbox relay cannot publish ({Error}); {Pending} message(s) wait; retrying in {Delay}",
+            error.Message, await SafePendingCountAsync(), delay),
+        options.Value.MaxReconnectDelay, stoppingToken);
 
     private async Task PublishBatchAsync(IChannel channel, List<OutboxRow> batch, CancellationToken ct)
     {

@@ -43,48 +43,37 @@ public sealed class QueueConsumer<THandler>(
     ILogger<QueueConsumer<THandler>> logger) : BackgroundService
     where THandler : IMessageHandler
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var failures = 0;
-        while (!stoppingToken.IsCancellationRequested)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => BrokerSession.RunAsync(
+        async (connected, ct) =>
         {
-            try
-            {
-                var connection = await connections.GetAsync(stoppingToken);
-                await using var channel = await connection.CreateChannelAsync(
-                    new CreateChannelOptions(false, false, consumerDispatchConcurrency: options.Value.Prefetch), stoppingToken);
-                await topology.DeclareAsync(channel, stoppingToken);
-                await Topology.DeclareQueueAsync(channel, queue, options.Value.DeliveryLimit, stoppingToken);
-                await channel.BasicQosAsync(0, options.Value.Prefetch, false, stoppingToken);
+            var connection = await connections.GetAsync(ct);
+            await using var channel = await connection.CreateChannelAsync(
+                new CreateChannelOptions(false, false, consumerDispatchConcurrency: options.Value.Prefetch), ct);
+            await topology.DeclareAsync(channel, ct);
+            await Topology.DeclareQueueAsync(channel, queue, options.Value.DeliveryLimit, ct);
+            await channel.BasicQosAsync(0, options.Value.Prefetch, false, ct);
 
-                var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                channel.ChannelShutdownAsync += (_, _) =>
-                {
-                    closed.TrySetResult();
-                    return Task.CompletedTask;
-                };
-                var consumer = new AsyncEventingBasicConsumer(channel);
-                consumer.ReceivedAsync += (_, delivery) => OnDeliveryAsync(channel, delivery, stoppingToken);
-                await channel.BasicConsumeAsync(queue.Name, autoAck: false, consumer, stoppingToken);
-                logger.LogInformation("Consuming {Queue} (prefetch {Prefetch})", queue.Name, options.Value.Prefetch);
-                failures = 0;
+            var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            channel.ChannelShutdownAsync += (_, _) =>
+            {
+                closed.TrySetResult();
+                return Task.CompletedTask;
+            };
+            var consumer = new AsyncEventingBasicConsumer(channel);
+            consumer.ReceivedAsync += (_, delivery) => OnDeliveryAsync(channel, delivery, ct);
+            await channel.BasicConsumeAsync(queue.Name, autoAck: false, consumer, ct);
+            logger.LogInformation("Consuming {Queue} (prefetch {Prefetch})", queue.Name, options.Value.Prefetch);
+            connected();
 
-                await closed.Task.WaitAsync(stoppingToken);
-                logger.LogWarning("Channel for {Queue} closed; reconnecting", queue.Name);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                failures++;
-                var delay = TimeSpan.FromMilliseconds(Math.Min(options.Value.MaxReconnectDelay.TotalMilliseconds, 250 * Math.Pow(2, failures)));
-                logger.LogWarning("Consumer of {Queue} cannot run ({Error}); retrying in {Delay}", queue.Name, ex.Message, delay);
-                await Task.Delay(delay, stoppingToken).ContinueWith(_ => { }, CancellationToken.None);
-            }
-        }
-    }
+            await closed.Task.WaitAsync(ct);
+            logger.LogWarning("Channel for {Queue} closed; reconnecting", queue.Name);
+        },
+        (error, delay) =>
+        {
+            logger.LogWarning("Consumer of {Queue} cannot run ({Error}); retrying in {Delay}", queue.Name, error.Message, delay);
+            return Task.CompletedTask;
+        },
+        options.Value.MaxReconnectDelay, stoppingToken);
 
     private async Task OnDeliveryAsync(IChannel channel, BasicDeliverEventArgs delivery, CancellationToken stoppingToken)
     {
