@@ -31,7 +31,12 @@ public abstract class FlowModeTests(LayerFixture layer, string mode)
         var shipment = await layer.ShippingClient.GetShipmentAsync(orderId);
         Assert.Equal(RecordStatuses.Created, shipment!.Status);
         Assert.False(string.IsNullOrEmpty(shipment.TrackingNumber));
-        Assert.Equal("order.completed", Assert.Single(order.Notifications).Event);
+        // The notification is recorded by its own subscriber, so it may trail the status by a moment.
+        var notified = await Eventually.GetAsync(() => layer.GatewayClient.GetOrderAsync(orderId), o => o.Notifications.Count > 0,
+            TimeSpan.FromSeconds(20), "the partner notification to be recorded");
+        Assert.Equal("order.completed", Assert.Single(notified.Notifications).Event);
+        var listed = (await layer.GatewayClient.GetFromJsonListAsync("/api/v1/orders?limit=500")).Single(o => o.GetProperty("orderId").GetString() == orderId);
+        Assert.Equal("order.completed", listed.GetProperty("notifications")[0].GetProperty("event").GetString());
         await AssertSagaRanInModeAsync(orderId, order);
     }
 

@@ -120,9 +120,17 @@ public sealed class OrderStore(SqliteDatabase database, OutboxStore outbox)
 
     public Task<List<OrderStatusView>> ListAsync(string partnerId, int limit, CancellationToken ct) => database.ReadAsync(async c =>
     {
-        var orders = await c.QueryAsync(SelectOrder + " WHERE partner_id = $partner ORDER BY accepted_at DESC LIMIT $limit",
-            r => Read(r, []), null, ct, ("$partner", partnerId), ("$limit", limit));
-        return orders;
+        var notifications = (await c.QueryAsync(
+                """
+                SELECT n.order_id, n.event, n.status, n.attempts, n.created_at, n.delivered_at, n.last_error
+                FROM notifications n
+                JOIN (SELECT order_id FROM orders WHERE partner_id = $partner ORDER BY accepted_at DESC LIMIT $limit) o ON o.order_id = n.order_id
+                ORDER BY n.id
+                """,
+                r => (OrderId: r.GetString(0), View: ReadNotification(r, 1)), null, ct, ("$partner", partnerId), ("$limit", limit)))
+            .ToLookup(n => n.OrderId, n => n.View);
+        return await c.QueryAsync(SelectOrder + " WHERE partner_id = $partner ORDER BY accepted_at DESC LIMIT $limit",
+            r => Read(r, [.. notifications[r.GetString(0)]]), null, ct, ("$partner", partnerId), ("$limit", limit));
     }, ct);
 
     /// <summary>Applies a saga event to the read model unless a newer one was applied already (events may repeat or cross).</summary>
@@ -167,12 +175,15 @@ public sealed class OrderStore(SqliteDatabase database, OutboxStore outbox)
     {
         var notifications = await c.QueryAsync(
             "SELECT event, status, attempts, created_at, delivered_at, last_error FROM notifications WHERE order_id = $id ORDER BY id",
-            r => new NotificationView(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetTimestamp("created_at"),
-                r.IsDBNull(4) ? null : r.GetTimestamp("delivered_at"), r.GetNullableString("last_error")),
-            tx, ct, ("$id", orderId));
+            r => ReadNotification(r, 0), tx, ct, ("$id", orderId));
         return await c.QuerySingleOrDefaultAsync(SelectOrder + " WHERE order_id = $id AND partner_id = $partner",
             r => Read(r, notifications), tx, ct, ("$id", orderId), ("$partner", partnerId));
     }
+
+    /// <summary>A notification row whose columns start at <paramref name="first"/>: event, status, attempts, created, delivered, error.</summary>
+    private static NotificationView ReadNotification(SqliteDataReader r, int first) => new(
+        r.GetString(first), r.GetString(first + 1), r.GetInt32(first + 2), r.GetTimestamp("created_at"),
+        r.IsDBNull(first + 4) ? null : r.GetTimestamp("delivered_at"), r.GetNullableString("last_error"));
 
     private static OrderStatusView Read(SqliteDataReader r, IReadOnlyList<NotificationView> notifications)
     {
