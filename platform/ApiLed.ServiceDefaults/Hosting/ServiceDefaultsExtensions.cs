@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace ApiLed.ServiceDefaults.Hosting;
@@ -59,6 +60,9 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddValidatedOptions<StoreOptions>(StoreOptions.Section);
         builder.Services.AddSingleton<SqliteDatabase>();
         builder.Services.AddSingleton<IdempotentRequests>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<StoreHousekeeping>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<StoreHousekeeping>());
         builder.Services.AddHealthChecks().AddCheck<SqliteDatabase>("store", tags: [ReadyTag]);
         return builder;
     }

@@ -13,6 +13,10 @@ public sealed record StoreOptions
     /// <summary>Path of the SQLite file; its folder is created when missing.</summary>
     [Required]
     public string Path { get; init; } = "";
+
+    /// <summary>How long stored idempotent answers and handled message ids are kept.</summary>
+    [Range(typeof(TimeSpan), "01:00:00", "3650.00:00:00")]
+    public TimeSpan BookkeepingRetention { get; init; } = TimeSpan.FromDays(30);
 }
 
 /// <summary>
