@@ -52,7 +52,6 @@ public static class ExperienceApiServiceExtensions
                 MaxRetryAttempts = 2,
             });
         builder.Services.AddSingleton<ProductCatalog>();
-        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<OrderStore>();
         builder.AddPartnerWebhooks();
         return builder;

@@ -55,7 +55,6 @@ public static class ChoreographyExtensions
         client.AddResiliencePipeline($"{system}-api", options.Resilience);
 
         builder.Services.AddSingleton(new ParticipantIdentity(system));
-        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<StepPolicies>();
         builder.Services.AddTransient<SystemOperations>();
         builder.Services.AddTransient<SagaStepExecutor>();

@@ -169,12 +169,19 @@ public static class SagaTransitions
     /// <summary>The same key on every attempt and after every restart, in every mode: the system acts once.</summary>
     public static string IdempotencyKey(SagaState saga, string step, string operation) => $"{saga.OrderId}/{step}/{operation}";
 
-    private static SagaState Snapshot(SagaState saga, int version)
+    /// <summary>The saga as it stands, as version <paramref name="version"/>: frozen, so later changes to it are not sent.</summary>
+    private static System.Text.Json.JsonElement Snapshot(SagaState saga, int version)
     {
-        var copy = System.Text.Json.JsonSerializer.Deserialize<SagaState>(
-            System.Text.Json.JsonSerializer.Serialize(saga, System.Text.Json.JsonSerializerOptions.Web), System.Text.Json.JsonSerializerOptions.Web)!;
-        copy.Version = version;
-        return copy;
+        var current = saga.Version;
+        saga.Version = version;
+        try
+        {
+            return System.Text.Json.JsonSerializer.SerializeToElement(saga, System.Text.Json.JsonSerializerOptions.Web);
+        }
+        finally
+        {
+            saga.Version = current;
+        }
     }
 
     private static void Fail(SagaState saga, StepState step, string status, string reason)

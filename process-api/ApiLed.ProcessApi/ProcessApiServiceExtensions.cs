@@ -79,7 +79,6 @@ public static class ProcessApiServiceExtensions
         builder.Services.AddHttpClient<ShippingClient>(c => c.BaseAddress = systems.Shipping.BaseUrl)
             .AddResiliencePipeline("shipping-api", systems.Shipping.Resilience);
 
-        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddTransient<SystemOperations>();
         builder.Services.AddTransient<SagaStepExecutor>();
         builder.Services.AddSingleton<StepPolicies>();

@@ -46,4 +46,17 @@ public sealed class OrderValidatorTests
         Assert.Null(order);
         Assert.True(errors.Any);
     }
+
+    [Fact]
+    public void An_order_whose_total_is_zero_is_refused_before_it_is_accepted()
+    {
+        var free = new Dictionary<string, StockItem> { ["SKU-FREE"] = new StockItem("SKU-FREE", "Free", 0, 10, 0, 10) };
+        var request = Valid() with { Lines = [new OrderLineRequest("SKU-FREE", 1)] };
+
+        var (order, errors) = OrderValidator.Validate(request, free);
+
+        Assert.Null(order);
+        var problem = Assert.IsType<Microsoft.AspNetCore.Http.HttpResults.ValidationProblem>(errors.ToResult());
+        Assert.Contains("total is zero", Assert.Single(problem.ProblemDetails.Errors["lines"]));
+    }
 }

@@ -34,9 +34,14 @@ public sealed class ProductCatalog(IHttpClientFactory clients, Microsoft.Extensi
 
     public void Dispose() => refresh.Dispose();
 
+    /// <summary>
+    /// The catalogue, from the cache while it is fresh. <paramref name="forceRefresh"/> (an order named a SKU the cache
+    /// lacks) fetches it again; callers who wait for the same refresh share its result instead of fetching again.
+    /// </summary>
     public async Task<IReadOnlyDictionary<string, StockItem>> GetAsync(bool forceRefresh, CancellationToken ct)
     {
-        if (!forceRefresh && cached is { } fresh && time.GetUtcNow() - fresh.FetchedAt < options.Value.CacheFor)
+        var asked = time.GetUtcNow();
+        if (!forceRefresh && cached is { } fresh && asked - fresh.FetchedAt < options.Value.CacheFor)
         {
             return fresh.Items;
         }
@@ -44,6 +49,11 @@ public sealed class ProductCatalog(IHttpClientFactory clients, Microsoft.Extensi
         await refresh.WaitAsync(ct);
         try
         {
+            if (cached is { } meanwhile && meanwhile.FetchedAt >= asked)
+            {
+                return meanwhile.Items;
+            }
+
             var http = clients.CreateClient(HttpClientName);
             var items = await http.GetFromJsonAsync<List<StockItem>>("/api/v1/stock", JsonSerializerOptions.Web, ct) ?? [];
             var catalog = items.ToDictionary(i => i.Sku, StringComparer.Ordinal);

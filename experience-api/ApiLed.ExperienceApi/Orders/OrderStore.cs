@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using ApiLed.Contracts;
 using ApiLed.Messaging;
@@ -87,7 +85,7 @@ public sealed class OrderStore(SqliteDatabase database, OutboxStore outbox)
     public Task<AcceptResult> AcceptAsync(string partnerId, string idempotencyKey, OrderValidator.ValidOrder order, string currency,
         DateTimeOffset now, CancellationToken ct) => database.WriteAsync<AcceptResult>(async (c, tx) =>
     {
-        var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(order, JsonSerializerOptions.Web))));
+        var hash = IdempotentRequests.Fingerprint("order", order);
         var existing = await c.QueryAsync("SELECT order_id, request_hash FROM orders WHERE partner_id = $partner AND idempotency_key = $key",
             r => (Id: r.GetString(0), Hash: r.GetString(1)), tx, ct, ("$partner", partnerId), ("$key", idempotencyKey));
         if (existing is [var found])

@@ -85,6 +85,11 @@ public static class OrderValidator
                 "callbackUrl", "The callback URL must be an absolute http(s) URL of at most 2000 characters.");
         }
 
+        if (!errors.Any && priced.Sum(l => l.UnitPriceCents * l.Quantity) <= 0)
+        {
+            errors.Add("lines", "The order total is zero: the catalogue has no price for these SKUs, so the order cannot be charged.");
+        }
+
         if (errors.Any)
         {
             return (null, errors);

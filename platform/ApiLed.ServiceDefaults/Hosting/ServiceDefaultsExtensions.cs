@@ -47,6 +47,7 @@ public static class ServiceDefaultsExtensions
         });
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddHealthChecks();
         builder.Services.AddTransient<CorrelationIdPropagationHandler>();
         builder.Services.ConfigureHttpClientDefaults(http => http.AddHttpMessageHandler<CorrelationIdPropagationHandler>());
@@ -60,7 +61,6 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddValidatedOptions<StoreOptions>(StoreOptions.Section);
         builder.Services.AddSingleton<SqliteDatabase>();
         builder.Services.AddSingleton<IdempotentRequests>();
-        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<StoreHousekeeping>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StoreHousekeeping>());
         builder.Services.AddHealthChecks().AddCheck<SqliteDatabase>("store", tags: [ReadyTag]);

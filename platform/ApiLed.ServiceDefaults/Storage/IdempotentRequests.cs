@@ -54,8 +54,7 @@ public sealed class IdempotentRequests(SqliteDatabase database)
         }
 
         var scopeKey = $"{operation}|{key}";
-        var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(
-            request.Path + "|" + JsonSerializer.Serialize(body, JsonSerializerOptions.Web))));
+        var hash = Fingerprint(request.Path, body);
 
         var (outcome, replayed) = await database.WriteAsync<(IdempotentOutcome, bool)>(async (connection, transaction) =>
         {
@@ -82,6 +81,13 @@ public sealed class IdempotentRequests(SqliteDatabase database)
 
         return new StoredAnswer(outcome, replayed);
     }
+
+    /// <summary>
+    /// What makes two requests under one idempotency key "the same": the scope (e.g. the path) and the body as JSON.
+    /// Stored with the key; a different fingerprint under the same key is a reused key.
+    /// </summary>
+    public static string Fingerprint<TBody>(string scope, TBody body) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(scope + "|" + JsonSerializer.Serialize(body, JsonSerializerOptions.Web))));
 
     private sealed class StoredAnswer(IdempotentOutcome outcome, bool replayed) : IResult
     {

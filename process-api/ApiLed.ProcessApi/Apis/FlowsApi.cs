@@ -22,14 +22,9 @@ public static class FlowsApi
         api.MapGet("/", (FlowCatalog catalog) => TypedResults.Ok(View(catalog)))
             .WithSummary("Lists each flow, its mode and steps, and the decision advisor's view (a contradiction is a warning, not a refusal).");
 
-        api.MapPost("/reload", (FlowCatalog catalog, IConfiguration configuration) =>
+        api.MapPost("/reload", (FlowCatalog catalog) =>
             {
-                if (configuration is IConfigurationRoot root)
-                {
-                    root.Reload();
-                }
-
-                var reload = catalog.Reload();
+                var reload = catalog.ReloadNow();
                 return reload.Applied
                     ? Results.Ok(View(catalog))
                     : Problems.Of(StatusCodes.Status422UnprocessableEntity, "invalid-flow-configuration",

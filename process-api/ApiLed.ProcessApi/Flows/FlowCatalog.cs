@@ -96,6 +96,21 @@ public sealed class FlowCatalog : IDisposable
         }
     }
 
+    /// <summary>
+    /// Re-reads the configuration sources (the flows file among them) and returns the outcome: the change callback
+    /// validates and applies it once; only a configuration that is not reloadable is validated here directly.
+    /// </summary>
+    public FlowReload ReloadNow()
+    {
+        var before = LastReload;
+        if (configuration is IConfigurationRoot root)
+        {
+            root.Reload();
+        }
+
+        return ReferenceEquals(LastReload, before) ? Reload() : LastReload;
+    }
+
     /// <summary>Reads the configuration again and applies it when valid; otherwise keeps the flows in force.</summary>
     public FlowReload Reload()
     {
