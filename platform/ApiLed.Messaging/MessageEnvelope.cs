@@ -5,23 +5,6 @@ using RabbitMQ.Client;
 
 namespace ApiLed.Messaging;
 
-/// <summary>A message to publish: routing plus data; the envelope (CloudEvents attributes) is added by the relay.</summary>
-public sealed record OutboundMessage(string MessageId, string Exchange, string RoutingKey, string Type, object Data);
-
-/// <summary>A delivered message with its CloudEvents-style attributes read from the AMQP headers.</summary>
-public sealed record IncomingMessage(
-    string MessageId,
-    string Type,
-    string RoutingKey,
-    string? CorrelationId,
-    ReadOnlyMemory<byte> Body,
-    bool Redelivered,
-    long DeliveryCount)
-{
-    public T Deserialize<T>() => JsonSerializer.Deserialize<T>(Body.Span, JsonSerializerOptions.Web)
-        ?? throw new JsonException($"Message {MessageId} of type {Type} has an empty body.");
-}
-
 /// <summary>
 /// CloudEvents binary-mode attributes carried as AMQP headers (<c>ce-id</c>, <c>ce-source</c>, <c>ce-type</c>,
 /// <c>ce-time</c>), with the correlation id and the W3C <c>traceparent</c>; delivery is always persistent.

@@ -5,26 +5,8 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using RabbitMQ.Client;
 
 namespace ApiLed.Messaging;
-
-/// <summary>The exchanges every service declares, plus the queues this service publishes to and relies on.</summary>
-public sealed class MessagingTopologyRegistry(IOptions<RabbitMqOptions> options)
-{
-    private readonly List<QueueSpec> queues = [];
-
-    public void Require(QueueSpec queue) => queues.Add(queue);
-
-    public async Task DeclareAsync(IChannel channel, CancellationToken ct)
-    {
-        await Topology.DeclareExchangesAsync(channel, ct);
-        foreach (var queue in queues)
-        {
-            await Topology.DeclareQueueAsync(channel, queue, options.Value.DeliveryLimit, ct);
-        }
-    }
-}
 
 public static class MessagingExtensions
 {
@@ -41,8 +23,12 @@ public static class MessagingExtensions
             sp.GetRequiredService<IOptions<RabbitMqOptions>>(),
             sp.GetRequiredService<ILogger<RabbitMqConnectionProvider>>(), clientName));
         builder.Services.AddSingleton<MessagingTopologyRegistry>();
-        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration("rabbitmq",
-            sp => sp.GetRequiredService<RabbitMqConnectionProvider>(), brokerDownStatus, [ServiceDefaultsExtensions.ReadyTag]));
+        builder.Services.AddSingleton<BrokerClients>();
+        builder.Services.AddHealthChecks()
+            .Add(new HealthCheckRegistration("rabbitmq",
+                sp => sp.GetRequiredService<RabbitMqConnectionProvider>(), brokerDownStatus, [ServiceDefaultsExtensions.ReadyTag]))
+            .Add(new HealthCheckRegistration("broker-clients",
+                sp => ActivatorUtilities.CreateInstance<BrokerClientsHealthCheck>(sp), brokerDownStatus, [ServiceDefaultsExtensions.ReadyTag]));
         return builder;
     }
 
@@ -59,10 +45,16 @@ public static class MessagingExtensions
                 registry.Require(queue);
             }
 
-            return ActivatorUtilities.CreateInstance<OutboxRelay>(sp, source);
+            return ActivatorUtilities.CreateInstance<OutboxRelay>(sp, sp.CreateConfirmedPublisher(source, "outbox relay"));
         });
         return builder;
     }
+
+    /// <summary>A publisher of its own (one confirmed channel) for <paramref name="name"/>, publishing as <paramref name="source"/>.</summary>
+    public static ConfirmedPublisher CreateConfirmedPublisher(this IServiceProvider services, string source, string name) =>
+        new(services.GetRequiredService<RabbitMqConnectionProvider>(), services.GetRequiredService<MessagingTopologyRegistry>(),
+            services.GetRequiredService<BrokerClients>(), services.GetRequiredService<IOptions<RabbitMqOptions>>(),
+            services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILogger<ConfirmedPublisher>>(), source, name);
 
     /// <summary>Consumes <paramref name="queue"/> with <typeparamref name="THandler"/>.</summary>
     public static WebApplicationBuilder AddQueueConsumer<THandler>(this WebApplicationBuilder builder, QueueSpec queue)

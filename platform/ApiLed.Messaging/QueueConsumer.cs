@@ -10,70 +10,83 @@ using RabbitMQ.Client.Events;
 
 namespace ApiLed.Messaging;
 
-/// <summary>What a handler decided about a message.</summary>
-public enum MessageDisposition
-{
-    /// <summary>Done (or a repeat of one already done): acknowledge.</summary>
-    Ack,
-
-    /// <summary>A passing fault: return it to the queue; past the delivery limit the broker dead-letters it.</summary>
-    Retry,
-
-    /// <summary>It can never be handled (malformed, unknown type): straight to the dead-letter queue.</summary>
-    DeadLetter,
-}
-
-/// <summary>Handles the messages of one queue.</summary>
-public interface IMessageHandler
-{
-    Task<MessageDisposition> HandleAsync(IncomingMessage message, CancellationToken ct);
-}
-
 /// <summary>
 /// Consumes one queue with manual acknowledgements and bounded prefetch. The queue (with its dead-letter queue)
-/// is declared at start-up; the consumer reconnects after the broker went away. A handler exception returns the
-/// message to the queue after a short pause; a message that cannot be read is dead-lettered, never dropped.
+/// is declared at start-up; the consumer reconnects after the broker went away. Every broker call (channel open,
+/// declares, consume, acknowledgements, close) is bounded by <c>RabbitMq:OperationTimeout</c>. A handler
+/// exception returns the message to the queue after a short pause; a message that cannot be read is
+/// dead-lettered, never dropped. Its state (consuming, or reconnecting and why; deliveries in hand) is reported
+/// to readiness through <see cref="BrokerClients"/>.
 /// </summary>
-public sealed class QueueConsumer<THandler>(
-    QueueSpec queue,
-    THandler handler,
-    RabbitMqConnectionProvider connections,
-    MessagingTopologyRegistry topology,
-    IOptions<RabbitMqOptions> options,
-    ILogger<QueueConsumer<THandler>> logger) : BackgroundService
+public sealed partial class QueueConsumer<THandler> : BackgroundService
     where THandler : IMessageHandler
 {
+    private readonly QueueSpec queue;
+    private readonly THandler handler;
+    private readonly RabbitMqConnectionProvider connections;
+    private readonly MessagingTopologyRegistry topology;
+    private readonly RabbitMqOptions options;
+    private readonly TimeProvider time;
+    private readonly ILogger logger;
+    private readonly BrokerClientStatus status;
+
+    public QueueConsumer(QueueSpec queue, THandler handler, RabbitMqConnectionProvider connections, MessagingTopologyRegistry topology,
+        BrokerClients clients, IOptions<RabbitMqOptions> options, TimeProvider time, ILogger<QueueConsumer<THandler>> logger)
+    {
+        this.queue = queue;
+        this.handler = handler;
+        this.connections = connections;
+        this.topology = topology;
+        this.options = options.Value;
+        this.time = time;
+        this.logger = logger;
+        status = clients.Register("consumer of " + queue.Name);
+    }
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => BrokerSession.RunAsync(
         async (connected, ct) =>
         {
+            var limit = options.OperationTimeout;
             var connection = await connections.GetAsync(ct);
-            await using var channel = await connection.CreateChannelAsync(
-                new CreateChannelOptions(false, false, consumerDispatchConcurrency: options.Value.Prefetch), ct);
-            await topology.DeclareAsync(channel, ct);
-            await Topology.DeclareQueueAsync(channel, queue, options.Value.DeliveryLimit, ct);
-            await channel.BasicQosAsync(0, options.Value.Prefetch, false, ct);
-
-            var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            channel.ChannelShutdownAsync += (_, _) =>
+            var channel = await BoundedBrokerCall.RunAsync(token => connection.CreateChannelAsync(
+                new CreateChannelOptions(false, false, consumerDispatchConcurrency: options.Prefetch), token), limit, $"opening a channel for {queue.Name}", ct);
+            try
             {
-                closed.TrySetResult();
-                return Task.CompletedTask;
-            };
-            var consumer = new AsyncEventingBasicConsumer(channel);
-            consumer.ReceivedAsync += (_, delivery) => OnDeliveryAsync(channel, delivery, ct);
-            await channel.BasicConsumeAsync(queue.Name, autoAck: false, consumer, ct);
-            logger.LogInformation("Consuming {Queue} (prefetch {Prefetch})", queue.Name, options.Value.Prefetch);
-            connected();
+                var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                channel.ChannelShutdownAsync += (_, _) =>
+                {
+                    closed.TrySetResult();
+                    return Task.CompletedTask;
+                };
+                await BoundedBrokerCall.RunAsync(async token =>
+                {
+                    await topology.DeclareAsync(channel, token);
+                    await Topology.DeclareQueueAsync(channel, queue, options.DeliveryLimit, token);
+                    await channel.BasicQosAsync(0, options.Prefetch, false, token);
+                    var consumer = new AsyncEventingBasicConsumer(channel);
+                    consumer.ReceivedAsync += (_, delivery) => OnDeliveryAsync(channel, delivery, ct);
+                    await channel.BasicConsumeAsync(queue.Name, autoAck: false, consumer, token);
+                }, limit, $"starting to consume {queue.Name}", ct);
+                LogConsuming(logger, queue.Name, options.Prefetch);
+                status.Working();
+                connected();
 
-            await closed.Task.WaitAsync(ct);
-            logger.LogWarning("Channel for {Queue} closed; reconnecting", queue.Name);
+                await WatchUntilClosedAsync(closed.Task, ct);
+                status.Failing("the channel closed", time.GetUtcNow());
+                LogChannelClosed(logger, queue.Name);
+            }
+            finally
+            {
+                _ = BoundedBrokerCall.DisposeQuietlyAsync(channel, limit);
+            }
         },
         (error, delay) =>
         {
-            logger.LogWarning("Consumer of {Queue} cannot run ({Error}); retrying in {Delay}", queue.Name, error.Message, delay);
+            status.Failing(error.Message, time.GetUtcNow());
+            LogCannotConsume(logger, queue.Name, error.Message, delay);
             return Task.CompletedTask;
         },
-        options.Value.MaxReconnectDelay, stoppingToken);
+        options.MaxReconnectDelay, stoppingToken);
 
     private async Task OnDeliveryAsync(IChannel channel, BasicDeliverEventArgs delivery, CancellationToken stoppingToken)
     {
@@ -94,58 +107,105 @@ public sealed class QueueConsumer<THandler>(
         activity?.SetTag("messaging.destination.name", queue.Name);
         activity?.SetTag("messaging.message.id", message.MessageId);
         using var scope = CorrelationContext.Enter(logger, correlationId);
+        using var handling = status.StartHandling(message.MessageId, time.GetUtcNow());
 
-        MessageDisposition disposition;
-        if (string.IsNullOrEmpty(message.MessageId))
+        var disposition = await HandleAsync(message, stoppingToken);
+        if (disposition is null)
         {
-            logger.LogError("Message without a message id on {Queue}; dead-lettering it", queue.Name);
-            disposition = MessageDisposition.DeadLetter;
-        }
-        else
-        {
-            try
-            {
-                disposition = await handler.HandleAsync(message, stoppingToken);
-            }
-            catch (JsonException ex)
-            {
-                logger.LogError("Message {MessageId} ({Type}) on {Queue} is malformed: {Error}; dead-lettering it",
-                    message.MessageId, message.Type, queue.Name, ex.Message);
-                disposition = MessageDisposition.DeadLetter;
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return; // Unacknowledged: the broker redelivers it when the channel closes.
-            }
-            catch (Exception ex)
-            {
-                logger.LogError(ex, "Handling message {MessageId} ({Type}) on {Queue} failed; it goes back to the queue",
-                    message.MessageId, message.Type, queue.Name);
-                disposition = MessageDisposition.Retry;
-            }
+            return; // Stopping: unacknowledged, so the broker redelivers it when the channel closes.
         }
 
         activity?.SetTag("apiled.disposition", disposition.ToString());
         try
         {
-            switch (disposition)
+            if (disposition == MessageDisposition.Retry)
             {
-                case MessageDisposition.Ack:
-                    await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None);
-                    break;
-                case MessageDisposition.Retry:
-                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 200 * (message.DeliveryCount + 1))), stoppingToken);
-                    await channel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true, CancellationToken.None);
-                    break;
-                default:
-                    await channel.BasicRejectAsync(delivery.DeliveryTag, requeue: false, CancellationToken.None);
-                    break;
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 200 * (message.DeliveryCount + 1))), time, stoppingToken);
             }
+
+            await BoundedBrokerCall.RunAsync(token => disposition switch
+            {
+                MessageDisposition.Ack => channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, token).AsTask(),
+                MessageDisposition.Retry => channel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true, token).AsTask(),
+                _ => channel.BasicRejectAsync(delivery.DeliveryTag, requeue: false, token).AsTask(),
+            }, options.OperationTimeout, $"settling message {message.MessageId}", CancellationToken.None);
         }
         catch (Exception ex)
         {
-            logger.LogWarning("Could not settle message {MessageId} on {Queue} ({Error}); the broker will redeliver it",
-                message.MessageId, queue.Name, ex.Message);
+            LogCannotSettle(logger, message.MessageId, queue.Name, ex.Message);
         }
     }
+
+    /// <summary>Waits for the channel to close, logging any delivery handled for longer than <c>RabbitMq:StuckAfter</c>.</summary>
+    private async Task WatchUntilClosedAsync(Task closed, CancellationToken ct)
+    {
+        var interval = options.StuckAfter / 4;
+        while (!closed.IsCompleted)
+        {
+            try
+            {
+                await closed.WaitAsync(interval, time, ct);
+            }
+            catch (TimeoutException)
+            {
+                if (status.OldestHandling is { } oldest && time.GetUtcNow() - oldest.Since > options.StuckAfter)
+                {
+                    LogStuck(logger, oldest.MessageId, queue.Name, options.StuckAfter);
+                }
+            }
+        }
+    }
+
+    /// <summary>The handler's decision; null when the service is stopping and the message is left to the broker.</summary>
+    private async Task<MessageDisposition?> HandleAsync(IncomingMessage message, CancellationToken stoppingToken)
+    {
+        if (string.IsNullOrEmpty(message.MessageId))
+        {
+            LogNoMessageId(logger, queue.Name);
+            return MessageDisposition.DeadLetter;
+        }
+
+        try
+        {
+            return await handler.HandleAsync(message, stoppingToken);
+        }
+        catch (JsonException ex)
+        {
+            LogMalformed(logger, message.MessageId, message.Type, queue.Name, ex.Message);
+            return MessageDisposition.DeadLetter;
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return null;
+        }
+        catch (Exception ex)
+        {
+            LogHandlerFailed(logger, ex, message.MessageId, message.Type, queue.Name);
+            return MessageDisposition.Retry;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Consuming {Queue} (prefetch {Prefetch})")]
+    private static partial void LogConsuming(ILogger logger, string queue, ushort prefetch);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Channel for {Queue} closed; reconnecting")]
+    private static partial void LogChannelClosed(ILogger logger, string queue);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Consumer of {Queue} cannot run ({Error}); retrying in {Delay}")]
+    private static partial void LogCannotConsume(ILogger logger, string queue, string error, TimeSpan delay);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not settle message {MessageId} on {Queue} ({Error}); the broker will redeliver it")]
+    private static partial void LogCannotSettle(ILogger logger, string messageId, string queue, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Message without a message id on {Queue}; dead-lettering it")]
+    private static partial void LogNoMessageId(ILogger logger, string queue);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Message {MessageId} on {Queue} is still being handled after {Limit}; the service reports itself not ready")]
+    private static partial void LogStuck(ILogger logger, string messageId, string queue, TimeSpan limit);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Message {MessageId} ({Type}) on {Queue} is malformed: {Error}; dead-lettering it")]
+    private static partial void LogMalformed(ILogger logger, string messageId, string type, string queue, string error);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Handling message {MessageId} ({Type}) on {Queue} failed; it goes back to the queue")]
+    private static partial void LogHandlerFailed(ILogger logger, Exception ex, string messageId, string type, string queue);
 }

@@ -6,10 +6,11 @@ using RabbitMQ.Client;
 namespace ApiLed.Messaging;
 
 /// <summary>
-/// The service's one AMQP connection, opened on first use and opened again after the broker went away.
-/// Relays and consumers take channels from it and run their own reconnect loops.
+/// The service's one AMQP connection, opened on first use and opened again after the broker went away; opening
+/// is bounded by <c>RabbitMq:OperationTimeout</c>, and a dead connection is disposed in the background. Relays
+/// and consumers take channels from it and run their own reconnect loops.
 /// </summary>
-public sealed class RabbitMqConnectionProvider(IOptions<RabbitMqOptions> options, ILogger<RabbitMqConnectionProvider> logger,
+public sealed partial class RabbitMqConnectionProvider(IOptions<RabbitMqOptions> options, ILogger<RabbitMqConnectionProvider> logger,
     string clientName) : IAsyncDisposable, IHealthCheck
 {
     private readonly SemaphoreSlim gate = new(1, 1);
@@ -22,7 +23,12 @@ public sealed class RabbitMqConnectionProvider(IOptions<RabbitMqOptions> options
             return open;
         }
 
-        await gate.WaitAsync(ct);
+        var limit = options.Value.OperationTimeout;
+        if (!await gate.WaitAsync(limit, ct))
+        {
+            throw new TimeoutException($"Another caller has been opening the RabbitMQ connection for over {limit.TotalSeconds:0.#} s.");
+        }
+
         try
         {
             if (connection is { IsOpen: true } raced)
@@ -30,11 +36,8 @@ public sealed class RabbitMqConnectionProvider(IOptions<RabbitMqOptions> options
                 return raced;
             }
 
-            if (connection is not null)
-            {
-                await connection.DisposeAsync();
-                connection = null;
-            }
+            _ = BoundedBrokerCall.DisposeQuietlyAsync(connection, limit);
+            connection = null;
 
             var factory = new ConnectionFactory
             {
@@ -43,9 +46,13 @@ public sealed class RabbitMqConnectionProvider(IOptions<RabbitMqOptions> options
                 AutomaticRecoveryEnabled = false,
                 TopologyRecoveryEnabled = false,
                 RequestedHeartbeat = TimeSpan.FromSeconds(10),
+                RequestedConnectionTimeout = limit,
+                HandshakeContinuationTimeout = limit,
+                ContinuationTimeout = limit,
             };
-            connection = await factory.CreateConnectionAsync(ct);
-            logger.LogInformation("Connected to RabbitMQ at {Host}:{Port} vhost {VirtualHost}", factory.HostName, factory.Port, factory.VirtualHost);
+            connection = await BoundedBrokerCall.RunAsync(token => factory.CreateConnectionAsync(token), limit,
+                "opening the RabbitMQ connection", ct);
+            LogConnected(logger, factory.HostName, factory.Port, factory.VirtualHost);
             return connection;
         }
         finally
@@ -71,11 +78,10 @@ public sealed class RabbitMqConnectionProvider(IOptions<RabbitMqOptions> options
 
     public async ValueTask DisposeAsync()
     {
-        if (connection is not null)
-        {
-            await connection.DisposeAsync();
-        }
-
+        await BoundedBrokerCall.DisposeQuietlyAsync(connection, options.Value.OperationTimeout);
         gate.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Connected to RabbitMQ at {Host}:{Port} vhost {VirtualHost}")]
+    private static partial void LogConnected(ILogger logger, string host, int port, string virtualHost);
 }

@@ -35,6 +35,18 @@ public sealed record RabbitMqOptions : IValidatableObject
     [Range(1, 10_000)]
     public int OutboxBatchSize { get; init; } = 64;
 
+    /// <summary>Limit of one broker operation: opening or closing a connection or channel, a declare, an acknowledgement.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a batch of publishes may wait for its confirms before the channel is replaced and the batch retried.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan PublishTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>A delivery still being handled after this long makes the service not ready, and is logged.</summary>
+    [Range(typeof(TimeSpan), "00:00:05", "1.00:00:00")]
+    public TimeSpan StuckAfter { get; init; } = TimeSpan.FromMinutes(10);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (!Uri.TryCreate(Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("amqp" or "amqps"))

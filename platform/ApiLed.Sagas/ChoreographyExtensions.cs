@@ -20,6 +20,9 @@ public sealed record ChoreographyOptions
     /// <summary>The system API the participant calls; by default the one in this process (from <c>urls</c>).</summary>
     public Uri? SystemApiUrl { get; init; }
 
+    /// <summary>How long a step waits for its system while it is unavailable (no connection, circuit open, 503) before it fails.</summary>
+    public TimeSpan Patience { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Retries and budget of a compensation before the saga is parked.</summary>
     public CompensationPolicy Compensation { get; init; } = new();
 
@@ -55,14 +58,12 @@ public static class ChoreographyExtensions
         client.AddResiliencePipeline($"{system}-api", options.Resilience);
 
         builder.Services.AddSingleton(new ParticipantIdentity(system));
-        builder.Services.AddSingleton<StepPolicies>();
+        builder.Services.AddSingleton(sp => new StepPolicies(options.Patience, sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddTransient<SystemOperations>();
         builder.Services.AddTransient<SagaStepExecutor>();
         builder.Services.AddSingleton<InboxStore>();
-        builder.Services.AddSingleton(sp => new MessagePublisher(sp.GetRequiredService<RabbitMqConnectionProvider>(),
-            sp.GetRequiredService<MessagingTopologyRegistry>(), $"/apiled/{system}-participant"));
-        builder.AddQueueConsumer<ChoreographyParticipant>(
-            new QueueSpec($"{system}.choreography", [new QueueBinding(Topology.EventsExchange, "#")]));
+        builder.Services.AddSingleton(sp => sp.CreateConfirmedPublisher($"/apiled/{system}-participant", $"{system} participant publisher"));
+        builder.AddQueueConsumer<ChoreographyParticipant>(ChoreographyQueues.SpecFor(system));
         return builder;
     }
 

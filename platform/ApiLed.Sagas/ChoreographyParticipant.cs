@@ -25,7 +25,7 @@ public sealed record ParticipantIdentity(string System)
 public sealed class ChoreographyParticipant(
     ParticipantIdentity identity,
     IServiceScopeFactory scopes,
-    MessagePublisher publisher,
+    ConfirmedPublisher publisher,
     InboxStore inbox,
     IOptions<ChoreographyOptions> options,
     TimeProvider time,
@@ -39,9 +39,9 @@ public sealed class ChoreographyParticipant(
         }
 
         var saga = message.Deserialize<SagaState>();
-        if (saga.Definition?.Mode != FlowModes.Choreography)
+        if (saga.Definition?.Mode != FlowModes.Choreography || saga.TakenOver)
         {
-            return MessageDisposition.Ack;
+            return MessageDisposition.Ack; // not choreographed, or the process API took it over and alone decides
         }
 
         var action = SagaTransitions.Next(saga);
@@ -72,7 +72,10 @@ public sealed class ChoreographyParticipant(
             Record(saga, SagaTransitions.Finish(saga, finish.Status), messages);
         }
 
-        await publisher.PublishAsync(messages, ct);
+        // Not confirmed in time: the exception returns the event to the queue, and its redelivery repeats the
+        // (idempotent) call and this publish with the same message ids.
+        var now = time.GetUtcNow();
+        (await publisher.PublishAsync([.. messages.Select(m => BrokerMessage.From(m, now))], ct)).ThrowIfNotAllConfirmed();
         await inbox.RecordAsync(identity.Consumer, message.MessageId, ct);
         return MessageDisposition.Ack;
     }

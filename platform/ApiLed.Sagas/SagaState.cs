@@ -69,6 +69,12 @@ public sealed class SagaState
 
     public string? CorrelationId { get; init; }
 
+    /// <summary>
+    /// A choreographed saga the process API took over from its participants (it stalled, or an operator acted on
+    /// it): from then on the process API alone decides its next action, and participants ignore its events.
+    /// </summary>
+    public bool TakenOver { get; set; }
+
     public DateTimeOffset CreatedAt { get; init; }
 
     public DateTimeOffset UpdatedAt { get; set; }
@@ -78,6 +84,10 @@ public sealed class SagaState
 
     /// <summary>When the saga last changed (read by v1 subscribers as <see cref="SagaProgressEvent.At"/>).</summary>
     public DateTimeOffset At => UpdatedAt;
+
+    /// <summary>Whether the process API drives this saga: every orchestrated or hybrid saga, and a choreographed one it took over.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool DrivenByProcessApi => Definition.Mode != FlowModes.Choreography || TakenOver;
 
     public StepDefinition DefinitionOf(StepState step) => Definition.Steps.Single(s => s.Name == step.Name);
 

@@ -30,8 +30,11 @@ public abstract record SagaAction
     };
 }
 
-/// <summary>A saga transition: its history line and the event it publishes (if any).</summary>
-public sealed record SagaTransition(string Kind, string? Step, string? Detail, string? EventName, bool Parked = false);
+/// <summary>
+/// A saga transition: its history line and the event it publishes (if any). It raises the saga's version by
+/// <see cref="VersionStep"/>: 1, or <see cref="SagaTransitions.TakeoverVersionGap"/> for a takeover.
+/// </summary>
+public sealed record SagaTransition(string Kind, string? Step, string? Detail, string? EventName, bool Parked = false, int VersionStep = 1);
 
 /// <summary>
 /// The order-fulfillment state machine, shared by both ways of driving it: the process API's orchestrator
@@ -133,11 +136,59 @@ public static class SagaTransitions
             : new SagaTransition("saga-failed", saga.FailedStep, saga.FailureReason, FailedEvent);
     }
 
-    /// <summary>A saga no event advanced within its step's time budget: parked for a person.</summary>
-    public static SagaTransition Stall(SagaState saga, string waitingFor, TimeSpan budget)
+    /// <summary>
+    /// A takeover raises the version by this much, above every version the participants' branch of the saga can
+    /// still emit (at most two transitions a step plus its outcome), so its late events are older than anything
+    /// the process API writes from then on and every subscriber that keeps the newest version ignores them.
+    /// </summary>
+    public const int TakeoverVersionGap = 1000;
+
+    /// <summary>
+    /// The process API takes a choreographed saga over from its participants (it stalled, or an operator acted on
+    /// it) and from then on alone decides its next action. A saga still running is failed: since events may still
+    /// be on their way, every step not known to be settled may have run, so each is marked faulted and compensated
+    /// (its undo leaves the tombstone that refuses a late action). A compensating saga goes on compensating; a
+    /// saga that only lacked its outcome is finished.
+    /// </summary>
+    public static SagaTransition TakeOver(SagaState saga, string? waitingFor, string reason)
     {
-        saga.Status = SagaStatuses.NeedsAttention;
-        return new SagaTransition("saga-stalled", waitingFor, $"no event within {budget.TotalSeconds:0.#} s", NeedsAttentionEvent, Parked: true);
+        saga.TakenOver = true;
+        if (saga.Status == SagaStatuses.Running && Next(saga) is SagaAction.Execute)
+        {
+            foreach (var step in saga.Steps.Where(s => s.Status is StepStatuses.Pending or StepStatuses.Running))
+            {
+                step.Status = StepStatuses.Faulted;
+                step.Error = step.Name == waitingFor ? reason : $"not known whether it ran: the saga was taken over ({reason})";
+            }
+
+            saga.Status = SagaStatuses.Compensating;
+            saga.FailedStep = waitingFor;
+            saga.FailureReason = reason;
+        }
+        else if (saga.Status == SagaStatuses.NeedsAttention)
+        {
+            saga.Status = SagaStatuses.Compensating;
+        }
+
+        return new SagaTransition("saga-taken-over", waitingFor, $"the process API took the saga over: {reason}", null,
+            VersionStep: TakeoverVersionGap);
+    }
+
+    /// <summary>
+    /// An operator retries the failed compensations of a parked saga: they are due again, and the saga compensates.
+    /// A choreographed saga is taken over by the process API, which runs the compensation itself.
+    /// </summary>
+    public static SagaTransition RetryCompensation(SagaState saga)
+    {
+        foreach (var step in saga.Steps.Where(s => s.Status == StepStatuses.CompensationFailed))
+        {
+            step.Status = StepStatuses.Compensating;
+        }
+
+        saga.Status = SagaStatuses.Compensating;
+        return saga.Definition.Mode == FlowModes.Choreography && !saga.TakenOver
+            ? TakeOver(saga, null, "an operator retried its compensation") with { Kind = "operator-retry" }
+            : new SagaTransition("operator-retry", null, "compensation retried by an operator", null);
     }
 
     /// <summary>

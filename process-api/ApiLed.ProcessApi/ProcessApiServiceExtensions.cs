@@ -7,6 +7,7 @@ using ApiLed.Sagas.Flows;
 using ApiLed.Sagas.SystemApis;
 using ApiLed.ServiceDefaults.Hosting;
 using ApiLed.ServiceDefaults.Resilience;
+using Microsoft.Extensions.Options;
 
 namespace ApiLed.ProcessApi;
 
@@ -81,12 +82,15 @@ public static class ProcessApiServiceExtensions
 
         builder.Services.AddTransient<SystemOperations>();
         builder.Services.AddTransient<SagaStepExecutor>();
-        builder.Services.AddSingleton<StepPolicies>();
+        builder.Services.AddSingleton(sp => new StepPolicies(sp.GetRequiredService<IOptions<SagaOptions>>().Value.Patience,
+            sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<SagaStore>();
         builder.Services.AddTransient<OrderFulfillmentSaga>();
         builder.Services.AddSingleton<SagaRunner>();
         builder.AddQueueConsumer<FulfillOrderHandler>(Topology.OrderFulfillment);
         builder.AddQueueConsumer<SagaTracker>(SagaTracker.Queue);
+        builder.Services.AddSingleton(sp => new QueueObservations(TimeSpan.FromHours(1)));
+        builder.Services.AddSingleton<ChoreographyQueueWatch>();
         builder.Services.AddHostedService<SagaRecovery>();
         return builder;
     }

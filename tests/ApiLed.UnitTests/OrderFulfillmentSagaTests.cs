@@ -26,7 +26,7 @@ public sealed class OrderFulfillmentSagaTests : IDisposable
     public OrderFulfillmentSagaTests()
     {
         database = new SqliteDatabase(Options.Create(new StoreOptions { Path = Path.Combine(folder, "process.db") }));
-        store = new SagaStore(database, new OutboxStore(database, new OutboxSignal()));
+        store = new SagaStore(database, new OutboxStore(database, new OutboxSignal()), TimeProvider.System, NullLogger<SagaStore>.Instance);
         store.InitializeAsync(CancellationToken.None).GetAwaiter().GetResult();
     }
 
@@ -48,7 +48,7 @@ public sealed class OrderFulfillmentSagaTests : IDisposable
     [Fact]
     public async Task A_step_that_faults_after_its_retries_is_compensated_too_because_its_outcome_is_unknown()
     {
-        answer = path => path == "/api/v1/charges" ? HttpStatusCode.ServiceUnavailable : HttpStatusCode.OK;
+        answer = path => path == "/api/v1/charges" ? HttpStatusCode.InternalServerError : HttpStatusCode.OK;
 
         var saga = await RunAsync("ord-2");
 
@@ -62,7 +62,7 @@ public sealed class OrderFulfillmentSagaTests : IDisposable
     [Fact]
     public async Task Every_attempt_of_a_step_carries_the_same_idempotency_key()
     {
-        answer = path => path == "/api/v1/charges" ? HttpStatusCode.ServiceUnavailable : HttpStatusCode.OK;
+        answer = path => path == "/api/v1/charges" ? HttpStatusCode.InternalServerError : HttpStatusCode.OK;
 
         await RunAsync("ord-3");
 
@@ -99,7 +99,7 @@ public sealed class OrderFulfillmentSagaTests : IDisposable
         var saved = (await store.FindAsync("ord-5", CancellationToken.None))!;
         saved.Steps[0].Status = StepStatuses.Succeeded;
         saved.Steps[1].Status = StepStatuses.Running;
-        await store.SaveAsync(saved, new SagaHistoryEntry(DateTimeOffset.UtcNow, "test", null, null), [], CancellationToken.None);
+        await store.RecordAsync(saved, new SagaTransition("test", null, null, null), CancellationToken.None);
 
         var resumed = (await store.FindAsync("ord-5", CancellationToken.None))!;
         await Saga().RunAsync(resumed, CancellationToken.None);
@@ -115,20 +115,110 @@ public sealed class OrderFulfillmentSagaTests : IDisposable
         await store.StartAsync(NewSaga("ord-6"), [], CancellationToken.None);
         var first = (await store.FindAsync("ord-6", CancellationToken.None))!;
         var stale = (await store.FindAsync("ord-6", CancellationToken.None))!;
-        await store.SaveAsync(first, new SagaHistoryEntry(DateTimeOffset.UtcNow, "first", null, null), [], CancellationToken.None);
+        await store.RecordAsync(first, new SagaTransition("first", null, null, null), CancellationToken.None);
 
         await Assert.ThrowsAsync<SagaConcurrencyException>(() =>
-            store.SaveAsync(stale, new SagaHistoryEntry(DateTimeOffset.UtcNow, "stale", null, null), [], CancellationToken.None));
+            store.RecordAsync(stale, new SagaTransition("stale", null, null, null), CancellationToken.None));
     }
 
-    private async Task<SagaState> RunAsync(string orderId)
+    [Fact]
+    public async Task A_system_unavailable_for_less_than_the_patience_delays_the_step_without_failing_it()
+    {
+        var charges = 0;
+        answer = path => path == "/api/v1/charges" && Interlocked.Increment(ref charges) <= 3 ? HttpStatusCode.ServiceUnavailable : HttpStatusCode.OK;
+
+        var saga = await RunAsync("ord-7", patience: TimeSpan.FromSeconds(20));
+
+        Assert.Equal(SagaStatuses.Completed, saga.Status);
+        Assert.Equal(4, calls.Count(c => c.Path == "/api/v1/charges"));
+        Assert.DoesNotContain(calls, c => c.Path.EndsWith("/refund", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_system_unavailable_past_the_patience_fails_the_step_and_compensates()
+    {
+        answer = path => path == "/api/v1/charges" ? HttpStatusCode.ServiceUnavailable : HttpStatusCode.OK;
+
+        var saga = await RunAsync("ord-8", patience: TimeSpan.FromMilliseconds(300));
+
+        Assert.Equal(SagaStatuses.Failed, saga.Status);
+        Assert.True(calls.Count(c => c.Path == "/api/v1/charges") > 2, "an unavailable system is retried past the step's attempts while the patience lasts");
+        Assert.Contains("past the patience", saga.Steps[1].Error);
+        Assert.Equal(["compensated", "compensated", "skipped"], saga.Steps.Select(s => s.Status));
+    }
+
+    [Fact]
+    public async Task A_business_rejection_fails_at_once_whatever_the_patience()
+    {
+        answer = path => path == "/api/v1/charges" ? HttpStatusCode.PaymentRequired : HttpStatusCode.OK;
+
+        var saga = await RunAsync("ord-9", patience: TimeSpan.FromMinutes(5));
+
+        Assert.Equal(SagaStatuses.Failed, saga.Status);
+        Assert.Single(calls, c => c.Path == "/api/v1/charges");
+    }
+
+    [Fact]
+    public async Task A_choreographed_saga_taken_over_compensates_every_step_not_known_settled_in_reverse()
+    {
+        var (saga, _) = await store.StartAsync(NewSaga("ord-10", FlowModes.Choreography), [], CancellationToken.None);
+        saga.Steps[0].Status = StepStatuses.Succeeded;
+        await store.RecordAsync(saga, new SagaTransition("event inventory.reserved", "reserve-inventory", null, null), CancellationToken.None);
+
+        var takeover = SagaTransitions.TakeOver(saga, "charge-payment", "no event from billing");
+        await store.RecordAsync(saga, takeover, CancellationToken.None);
+        await Saga().RunAsync(saga, CancellationToken.None);
+
+        var stored = (await store.FindAsync("ord-10", CancellationToken.None))!;
+        Assert.True(stored.TakenOver);
+        Assert.True(stored.Version > SagaTransitions.TakeoverVersionGap, "a takeover raises the version above anything the participants can still emit");
+        Assert.Equal(SagaStatuses.Failed, stored.Status);
+        Assert.Equal(["/api/v1/shipments/ord-10/cancel", "/api/v1/charges/ord-10/refund", "/api/v1/reservations/ord-10/release"],
+            calls.Select(c => c.Path));
+        Assert.All(stored.Steps, s => Assert.Equal(StepStatuses.Compensated, s.Status));
+        Assert.Equal("charge-payment", stored.FailedStep);
+    }
+
+    [Fact]
+    public async Task A_choreographed_saga_taken_over_with_every_step_done_is_finished_without_any_call()
+    {
+        var (saga, _) = await store.StartAsync(NewSaga("ord-11", FlowModes.Choreography), [], CancellationToken.None);
+        saga.Steps.ForEach(s => s.Status = StepStatuses.Succeeded);
+
+        await store.RecordAsync(saga, SagaTransitions.TakeOver(saga, null, "no outcome event"), CancellationToken.None);
+        await Saga().RunAsync(saga, CancellationToken.None);
+
+        Assert.Equal(SagaStatuses.Completed, (await store.FindAsync("ord-11", CancellationToken.None))!.Status);
+        Assert.Empty(calls);
+    }
+
+    [Fact]
+    public async Task An_operator_retry_of_a_parked_choreographed_saga_takes_it_over_for_the_process_api()
+    {
+        var (saga, _) = await store.StartAsync(NewSaga("ord-12", FlowModes.Choreography), [], CancellationToken.None);
+        saga.Steps[0].Status = StepStatuses.CompensationFailed;
+        saga.Steps[1].Status = StepStatuses.Rejected;
+        saga.Steps[2].Status = StepStatuses.Skipped;
+        saga.Status = SagaStatuses.NeedsAttention;
+        await store.RecordAsync(saga, new SagaTransition("saga-parked", "reserve-inventory", null, null), CancellationToken.None);
+
+        await store.RecordAsync(saga, SagaTransitions.RetryCompensation(saga), CancellationToken.None);
+        Assert.True(saga.DrivenByProcessApi);
+        await Saga().RunAsync(saga, CancellationToken.None);
+
+        Assert.Equal(SagaStatuses.Failed, (await store.FindAsync("ord-12", CancellationToken.None))!.Status);
+        Assert.Equal(["/api/v1/reservations/ord-12/release"], calls.Select(c => c.Path));
+        Assert.Contains(await store.HistoryAsync("ord-12", CancellationToken.None), h => h.Kind == "operator-retry");
+    }
+
+    private async Task<SagaState> RunAsync(string orderId, TimeSpan? patience = null)
     {
         var (saga, _) = await store.StartAsync(NewSaga(orderId), [], CancellationToken.None);
-        await Saga().RunAsync(saga, CancellationToken.None);
+        await Saga(patience ?? TimeSpan.Zero).RunAsync(saga, CancellationToken.None);
         return (await store.FindAsync(orderId, CancellationToken.None))!;
     }
 
-    private static SagaState NewSaga(string orderId)
+    private static SagaState NewSaga(string orderId, string mode = FlowModes.Hybrid)
     {
         static StepDefinition Step(string name, string op, string comp) => new()
         {
@@ -138,7 +228,7 @@ public sealed class OrderFulfillmentSagaTests : IDisposable
 
         var flow = new FlowDefinition
         {
-            Mode = FlowModes.Hybrid,
+            Mode = mode,
             Steps =
             [
                 Step("reserve-inventory", SystemOperations.ReserveInventory, SystemOperations.ReleaseInventory),
@@ -151,12 +241,12 @@ public sealed class OrderFulfillmentSagaTests : IDisposable
         return SagaState.Start(order, "order-fulfillment", flow, "corr", DateTimeOffset.UtcNow);
     }
 
-    private OrderFulfillmentSaga Saga()
+    private OrderFulfillmentSaga Saga(TimeSpan patience = default)
     {
         HttpClient Client() => new(new ScriptedHandler(this)) { BaseAddress = new Uri("http://system.test") };
         var operations = new SystemOperations(new InventoryClient(Client()), new BillingClient(Client()), new ShippingClient(Client()));
         var options = Options.Create(new SagaOptions { Compensation = new CompensationPolicy { Retry = new RetryDefinition { MaxAttempts = 3, BaseDelay = TimeSpan.FromMilliseconds(1) } } });
-        return new OrderFulfillmentSaga(store, new SagaStepExecutor(operations, new StepPolicies()), options, TimeProvider.System, NullLogger<OrderFulfillmentSaga>.Instance);
+        return new OrderFulfillmentSaga(store, new SagaStepExecutor(operations, new StepPolicies(patience, TimeProvider.System)), options, NullLogger<OrderFulfillmentSaga>.Instance);
     }
 
     public void Dispose()

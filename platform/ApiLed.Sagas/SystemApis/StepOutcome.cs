@@ -9,6 +9,10 @@ public abstract record StepOutcome
     /// <summary>A definitive business "no" (4xx): nothing happened, nothing to undo, no point retrying.</summary>
     public sealed record Rejected(int StatusCode, string Reason) : StepOutcome;
 
-    /// <summary>A transient fault or an unknown result (timeout, 5xx, no connection): retried, then compensated.</summary>
-    public sealed record Faulted(string Reason) : StepOutcome;
+    /// <summary>
+    /// A transient fault or an unknown result (timeout, 5xx, no connection): retried, then compensated.
+    /// <see cref="Unavailable"/> when the system could not be reached or refused service (no connection, its circuit
+    /// open, 503): the step waits for it up to the patience instead of spending its attempts.
+    /// </summary>
+    public sealed record Faulted(string Reason, bool Unavailable = false) : StepOutcome;
 }

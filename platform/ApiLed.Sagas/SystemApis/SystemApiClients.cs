@@ -31,13 +31,16 @@ public abstract class SystemApiClient(HttpClient http)
             }
 
             return HttpResilience.IsTransient(response.StatusCode)
-                ? new StepOutcome.Faulted($"{http.BaseAddress?.Authority} answered {(int)response.StatusCode} {response.ReasonPhrase}")
+                ? new StepOutcome.Faulted($"{http.BaseAddress?.Authority} answered {(int)response.StatusCode} {response.ReasonPhrase}",
+                    Unavailable: response.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable)
                 : new StepOutcome.Rejected((int)response.StatusCode, DescribeProblem(text, (int)response.StatusCode));
         }
         catch (Exception ex) when (ex is HttpRequestException or TimeoutRejectedException or BrokenCircuitException
                                    || (ex is OperationCanceledException && !ct.IsCancellationRequested))
         {
-            return new StepOutcome.Faulted($"{http.BaseAddress?.Authority}: {ex.Message}");
+            // Not reached at all (no connection, or the circuit is open): nothing happened, so waiting is safe.
+            var unavailable = ex is BrokenCircuitException || (ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError });
+            return new StepOutcome.Faulted($"{http.BaseAddress?.Authority}: {ex.Message}", unavailable);
         }
     }
 

@@ -3,24 +3,12 @@ using ApiLed.ProcessApi.Sagas;
 using ApiLed.Sagas;
 using ApiLed.Sagas.Flows;
 using ApiLed.ServiceDefaults.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace ApiLed.ProcessApi.Apis;
 
-/// <summary>A saga as operators see it: steps with their operations, and the full history.</summary>
-public sealed record SagaView(
-    string OrderId, string Flow, string Mode, string Status, int Version, string? FailedStep, string? FailureReason,
-    string? CorrelationId, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
-    IReadOnlyList<SagaStepDetail> Steps, IReadOnlyList<SagaHistoryEntry> History);
-
-public sealed record SagaStepDetail(string Name, string Operation, string? Compensation, string Status, int Attempts, string? Error);
-
-public sealed record SagaSummary(string OrderId, string Flow, string Status, string? FailureReason, DateTimeOffset UpdatedAt);
-
 public static class SagasApi
 {
-    /// <summary>Published when an operator retries a parked choreographed saga; its participants take it from there.</summary>
-    public const string RetryEvent = "saga.compensation-retried";
-
     public static IEndpointRouteBuilder MapSagasApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1/sagas").WithTags("Sagas");
@@ -32,16 +20,17 @@ public static class SagasApi
             })
             .WithSummary("Lists sagas, newest first; filter with ?status=needs-attention to see what waits for a person.");
 
-        api.MapGet("/{orderId}", async (string orderId, SagaStore store, CancellationToken ct) =>
+        api.MapGet("/{orderId}", async (string orderId, SagaStore store, QueueObservations queues, IOptions<SagaOptions> options,
+                TimeProvider time, CancellationToken ct) =>
                 await store.FindAsync(orderId, ct) is { } saga
-                    ? Results.Ok(ToView(saga, await store.HistoryAsync(orderId, ct)))
+                    ? Results.Ok(ToView(saga, await store.HistoryAsync(orderId, ct), WaitingOf(saga, queues, options.Value, time)))
                     : Problems.Of(StatusCodes.Status404NotFound, "saga-not-found", "No saga for this order.", $"Order '{orderId}' has no saga (yet)."))
             .WithSummary("Shows an order's saga: its status, each step and the full history of transitions.")
             .Produces<SagaView>()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         api.MapPost("/{orderId}/retry-compensation", async (string orderId, SagaStore store, SagaRunner runner,
-                IHostApplicationLifetime lifetime, TimeProvider time, CancellationToken ct) =>
+                IHostApplicationLifetime lifetime, CancellationToken ct) =>
             {
                 var saga = await store.FindAsync(orderId, ct);
                 if (saga is null)
@@ -55,24 +44,18 @@ public static class SagasApi
                         $"Saga '{orderId}' is {saga.Status}, not {SagaStatuses.NeedsAttention}.");
                 }
 
-                foreach (var step in saga.Steps.Where(s => s.Status == StepStatuses.CompensationFailed))
+                try
                 {
-                    step.Status = StepStatuses.Compensating;
+                    await store.RecordAsync(saga, SagaTransitions.RetryCompensation(saga), ct);
+                }
+                catch (SagaConcurrencyException)
+                {
+                    return Problems.Of(StatusCodes.Status409Conflict, "saga-changed", "The saga changed while it was being retried.",
+                        $"Saga '{orderId}' changed meanwhile; read it again and retry if it is still parked.");
                 }
 
-                saga.Status = SagaStatuses.Compensating;
-                saga.UpdatedAt = time.GetUtcNow();
-                var choreographed = saga.Definition.Mode == FlowModes.Choreography;
-                // A choreographed saga is handed back to its participants by an event carrying its state.
-                IReadOnlyList<ApiLed.Messaging.OutboundMessage> handBack = choreographed
-                    ? [SagaTransitions.Event(saga, RetryEvent, saga.Version + 1)]
-                    : [];
-                await store.SaveAsync(saga, new SagaHistoryEntry(saga.UpdatedAt, "operator-retry", null, "compensation retried by an operator"), handBack, ct);
-                if (!choreographed)
-                {
-                    _ = Task.Run(() => runner.TryRunAsync(orderId, lifetime.ApplicationStopping), CancellationToken.None);
-                }
-
+                // The process API runs the compensation itself, a choreographed saga included (it took it over).
+                _ = Task.Run(() => runner.TryRunAsync(orderId, lifetime.ApplicationStopping), CancellationToken.None);
                 return TypedResults.Accepted($"/api/v1/sagas/{orderId}");
             })
             .WithSummary("Retries the failed compensations of a parked (needs-attention) saga, once its cause is fixed.")
@@ -83,9 +66,16 @@ public static class SagasApi
         return app;
     }
 
-    private static SagaView ToView(SagaState saga, IReadOnlyList<SagaHistoryEntry> history) => new(
+    /// <summary>What an unfinished choreographed saga waits for, as stall detection sees it; null for any other saga.</summary>
+    private static SagaWaiting? WaitingOf(SagaState saga, QueueObservations queues, SagaOptions options, TimeProvider time) =>
+        !saga.DrivenByProcessApi && !SagaStatuses.IsTerminal(saga.Status)
+        && ChoreographyStallRule.Evaluate(saga, time.GetUtcNow(), queues, options) is StallVerdict.Waiting waiting
+            ? new SagaWaiting(waiting.Step, waiting.System, waiting.What, saga.UpdatedAt)
+            : null;
+
+    private static SagaView ToView(SagaState saga, IReadOnlyList<SagaHistoryEntry> history, SagaWaiting? waiting) => new(
         saga.OrderId, saga.Flow, saga.Definition.Mode, saga.Status, saga.Version, saga.FailedStep, saga.FailureReason,
-        saga.CorrelationId, saga.CreatedAt, saga.UpdatedAt,
+        saga.CorrelationId, saga.CreatedAt, saga.UpdatedAt, saga.TakenOver, waiting,
         [.. saga.Steps.Select(s =>
         {
             var definition = saga.DefinitionOf(s);

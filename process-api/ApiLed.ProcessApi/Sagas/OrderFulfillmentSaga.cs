@@ -7,24 +7,6 @@ using Microsoft.Extensions.Options;
 
 namespace ApiLed.ProcessApi.Sagas;
 
-/// <summary>Saga settings (section <c>Saga</c>).</summary>
-public sealed record SagaOptions
-{
-    public const string Section = "Saga";
-
-    /// <summary>Retries and time budget of a compensation before the saga is parked as needs-attention.</summary>
-    public CompensationPolicy Compensation { get; init; } = new();
-
-    /// <summary>How often unfinished sagas that nothing is running are looked for and resumed.</summary>
-    public TimeSpan RecoveryInterval { get; init; } = TimeSpan.FromSeconds(15);
-
-    /// <summary>Added to a step's time budget before a choreographed saga with no news is flagged as stalled.</summary>
-    public TimeSpan StallGrace { get; init; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>Sagas resumed at once by the recovery scan.</summary>
-    public int RecoveryConcurrency { get; init; } = 4;
-}
-
 /// <summary>
 /// The orchestrator: runs an order's saga from wherever its persisted state says it is, calling the system APIs
 /// itself through the shared state machine (<see cref="SagaTransitions"/>). Each transition is saved with its
@@ -35,7 +17,6 @@ public sealed class OrderFulfillmentSaga(
     SagaStore store,
     SagaStepExecutor executor,
     IOptions<SagaOptions> options,
-    TimeProvider time,
     ILogger<OrderFulfillmentSaga> logger)
 {
     private static readonly System.Diagnostics.Metrics.Counter<long> Outcomes =
@@ -79,15 +60,8 @@ public sealed class OrderFulfillmentSaga(
     }
 
     /// <summary>
-    /// Saves a transition with its history line and events. A transition already decided is saved even while the
-    /// host stops, so the stored state never lags a call that was made.
+    /// Records a transition. A transition already decided is recorded even while the host stops, so the stored
+    /// state never lags a call that was made.
     /// </summary>
-    private Task SaveAsync(SagaState saga, SagaTransition transition)
-    {
-        saga.UpdatedAt = time.GetUtcNow();
-        var version = saga.Version + 1;
-        logger.LogInformation("Saga {OrderId} v{Version}: {Kind} {Step} {Detail}", saga.OrderId, version, transition.Kind, transition.Step, transition.Detail);
-        return store.SaveAsync(saga, new SagaHistoryEntry(saga.UpdatedAt, transition.Kind, transition.Step, transition.Detail),
-            SagaTransitions.MessagesFor(saga, transition, version), CancellationToken.None);
-    }
+    private Task SaveAsync(SagaState saga, SagaTransition transition) => store.RecordAsync(saga, transition, CancellationToken.None);
 }

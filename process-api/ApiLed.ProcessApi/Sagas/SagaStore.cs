@@ -16,7 +16,7 @@ public sealed class SagaConcurrencyException(string orderId, int version)
 /// its history lines and the events it publishes (outbox), so what was done, what is known and what is told
 /// never disagree, even across a crash.
 /// </summary>
-public sealed class SagaStore(SqliteDatabase database, OutboxStore outbox)
+public sealed partial class SagaStore(SqliteDatabase database, OutboxStore outbox, TimeProvider time, ILogger<SagaStore> logger)
 {
     public const string Schema = """
         CREATE TABLE IF NOT EXISTS sagas (
@@ -64,15 +64,25 @@ public sealed class SagaStore(SqliteDatabase database, OutboxStore outbox)
             return (fresh, true);
         }, ct);
 
-    /// <summary>Saves a transition: bumps the version (failing if another writer got there first), adds history, queues messages.</summary>
-    public Task SaveAsync(SagaState saga, SagaHistoryEntry entry, IReadOnlyList<OutboundMessage> messages, CancellationToken ct) =>
-        database.WriteAsync(async (c, tx) =>
+    /// <summary>
+    /// Records a transition of <paramref name="saga"/> (already applied to it by <see cref="SagaTransitions"/>): the new
+    /// state, raised by the transition's version step and optimistic on the version read (failing with
+    /// <see cref="SagaConcurrencyException"/> if another writer got there first), its history line and the events it
+    /// publishes, in one transaction. Every change the process API makes to a saga is recorded here.
+    /// </summary>
+    public async Task RecordAsync(SagaState saga, SagaTransition transition, CancellationToken ct)
+    {
+        saga.UpdatedAt = time.GetUtcNow();
+        var expected = saga.Version;
+        var version = expected + transition.VersionStep;
+        var messages = SagaTransitions.MessagesFor(saga, transition, version);
+        LogTransition(logger, saga.OrderId, version, transition.Kind, transition.Step, transition.Detail);
+        await database.WriteAsync(async (c, tx) =>
         {
-            var expected = saga.Version;
-            saga.Version = expected + 1;
+            saga.Version = version;
             var updated = await c.ExecuteAsync(
                 "UPDATE sagas SET status = $status, version = $version, data = $data, updated_at = $at WHERE order_id = $id AND version = $expected",
-                tx, ct, ("$id", saga.OrderId), ("$status", saga.Status), ("$version", saga.Version), ("$expected", expected),
+                tx, ct, ("$id", saga.OrderId), ("$status", saga.Status), ("$version", version), ("$expected", expected),
                 ("$data", JsonSerializer.Serialize(saga, JsonSerializerOptions.Web)), ("$at", saga.UpdatedAt.ToStoreText()));
             if (updated != 1)
             {
@@ -80,7 +90,7 @@ public sealed class SagaStore(SqliteDatabase database, OutboxStore outbox)
                 throw new SagaConcurrencyException(saga.OrderId, expected);
             }
 
-            await AppendHistoryAsync(c, tx, saga.OrderId, entry, ct);
+            await AppendHistoryAsync(c, tx, saga.OrderId, new SagaHistoryEntry(saga.UpdatedAt, transition.Kind, transition.Step, transition.Detail), ct);
             foreach (var message in messages)
             {
                 await outbox.EnqueueAsync(c, tx, message, ct);
@@ -88,6 +98,7 @@ public sealed class SagaStore(SqliteDatabase database, OutboxStore outbox)
 
             return 0;
         }, ct);
+    }
 
     /// <summary>
     /// Takes a choreographed saga's state from an event when it is newer than the one held (events may repeat or
@@ -140,4 +151,7 @@ public sealed class SagaStore(SqliteDatabase database, OutboxStore outbox)
     private static Task AppendHistoryAsync(SqliteConnection c, SqliteTransaction tx, string orderId, SagaHistoryEntry entry, CancellationToken ct) =>
         c.ExecuteAsync("INSERT INTO saga_history (order_id, at, kind, step, detail) VALUES ($id, $at, $kind, $step, $detail)",
             tx, ct, ("$id", orderId), ("$at", entry.At.ToStoreText()), ("$kind", entry.Kind), ("$step", entry.Step), ("$detail", entry.Detail));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Saga {OrderId} v{Version}: {Kind} {Step} {Detail}")]
+    private static partial void LogTransition(ILogger logger, string orderId, int version, string kind, string? step, string? detail);
 }

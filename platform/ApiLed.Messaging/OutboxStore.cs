@@ -5,10 +5,6 @@ using Microsoft.Data.Sqlite;
 
 namespace ApiLed.Messaging;
 
-/// <summary>A row of the outbox, waiting for the relay.</summary>
-public sealed record OutboxRow(long Sequence, string MessageId, string Exchange, string RoutingKey, string Type,
-    string? CorrelationId, string? TraceParent, string Body, DateTimeOffset CreatedAt);
-
 /// <summary>
 /// The transactional outbox: a service writes the messages it means to send in the same SQLite transaction as
 /// its state change, and <see cref="OutboxRelay"/> publishes them later. A crash can repeat a publish, never
@@ -98,27 +94,4 @@ public sealed class OutboxStore
         await connection.ExecuteAsync(
             "INSERT INTO inbox (consumer, message_id, processed_at) VALUES ($consumer, $id, $at) ON CONFLICT DO NOTHING",
             transaction, ct, ("$consumer", consumer), ("$id", messageId), ("$at", DateTimeOffset.UtcNow.ToStoreText())) == 1;
-}
-
-/// <summary>Wakes the relay as soon as a transaction with outbox rows has committed, instead of at its next poll.</summary>
-public sealed class OutboxSignal
-{
-    private readonly SemaphoreSlim wake = new(0, 1);
-
-    public void Wake()
-    {
-        try
-        {
-            if (wake.CurrentCount == 0)
-            {
-                wake.Release();
-            }
-        }
-        catch (SemaphoreFullException)
-        {
-            // Already signalled.
-        }
-    }
-
-    public Task WaitAsync(TimeSpan timeout, CancellationToken ct) => wake.WaitAsync(timeout, ct);
 }

@@ -1,0 +1,31 @@
+using System.Text;
+using System.Text.Json;
+using ApiLed.ServiceDefaults.Hosting;
+
+namespace ApiLed.Messaging;
+
+/// <summary>
+/// A message ready to publish: routing, its CloudEvents attributes and its body. The outbox relay makes them from
+/// stored rows, a choreography participant from the events it decided; both publish them through
+/// <see cref="ConfirmedPublisher"/>.
+/// </summary>
+public sealed record BrokerMessage(
+    string MessageId,
+    string Exchange,
+    string RoutingKey,
+    string Type,
+    DateTimeOffset Time,
+    string? CorrelationId,
+    string? TraceParent,
+    ReadOnlyMemory<byte> Body)
+{
+    /// <summary>A message for <paramref name="message"/>, stamped now with the current correlation id and trace.</summary>
+    public static BrokerMessage From(OutboundMessage message, DateTimeOffset now) => new(
+        message.MessageId, message.Exchange, message.RoutingKey, message.Type, now, CorrelationContext.Current,
+        MessageEnvelope.CurrentTraceParent(), JsonSerializer.SerializeToUtf8Bytes(message.Data, JsonSerializerOptions.Web));
+
+    /// <summary>A message for a stored outbox row, with the correlation id and trace it was stored with.</summary>
+    public static BrokerMessage From(OutboxRow row) => new(
+        row.MessageId, row.Exchange, row.RoutingKey, row.Type, row.CreatedAt, row.CorrelationId, row.TraceParent,
+        Encoding.UTF8.GetBytes(row.Body));
+}

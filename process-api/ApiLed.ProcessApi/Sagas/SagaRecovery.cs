@@ -1,0 +1,119 @@
+using ApiLed.Sagas;
+using Microsoft.Extensions.Options;
+
+namespace ApiLed.ProcessApi.Sagas;
+
+/// <summary>
+/// Keeps every accepted order moving. At start-up and every <c>Saga:RecoveryInterval</c> it resumes the unfinished
+/// sagas the process API drives that nothing runs (a crash mid-step continues or compensates), and watches the
+/// choreographed ones: a choreographed saga that stalled (<see cref="ChoreographyStallRule"/>) is taken over by the
+/// process API, which then finishes or compensates it itself, so there is one authority per saga at any moment.
+/// </summary>
+public sealed partial class SagaRecovery(
+    SagaStore store,
+    SagaRunner runner,
+    ChoreographyQueueWatch queueWatch,
+    QueueObservations observations,
+    IOptions<SagaOptions> options,
+    TimeProvider time,
+    ILogger<SagaRecovery> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var slots = new SemaphoreSlim(options.Value.RecoveryConcurrency);
+        var inFlight = new List<Task>();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var unfinished = await store.UnfinishedAsync(stoppingToken);
+                await WatchChoreographyAsync(unfinished.Where(s => !s.DrivenByProcessApi).ToList(), stoppingToken);
+
+                foreach (var saga in unfinished.Where(s => s.DrivenByProcessApi && !runner.IsRunning(s.OrderId)))
+                {
+                    await slots.WaitAsync(stoppingToken);
+                    LogResuming(logger, saga.OrderId, saga.Status);
+                    inFlight.Add(ResumeAsync(saga.OrderId, slots, stoppingToken));
+                }
+
+                inFlight.RemoveAll(t => t.IsCompleted);
+                await Task.Delay(options.Value.RecoveryInterval, time, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                LogScanFailed(logger, ex);
+                await Task.Delay(options.Value.RecoveryInterval, time, stoppingToken).ContinueWith(_ => { }, CancellationToken.None);
+            }
+        }
+
+        await Task.WhenAll(inFlight).ContinueWith(_ => { }, CancellationToken.None);
+    }
+
+    /// <summary>Looks at the queues the choreographed sagas wait on, then takes over the ones that stalled.</summary>
+    private async Task WatchChoreographyAsync(List<SagaState> choreographed, CancellationToken ct)
+    {
+        if (choreographed.Count == 0)
+        {
+            return;
+        }
+
+        var queues = choreographed.Select(s => SagaTransitions.Next(s).System).OfType<string>().Distinct(StringComparer.Ordinal)
+            .Select(ChoreographyQueues.For).Append(SagaTracker.Queue.Name);
+        await queueWatch.ObserveAsync(queues, ct);
+
+        var now = time.GetUtcNow();
+        foreach (var saga in choreographed)
+        {
+            if (ChoreographyStallRule.Evaluate(saga, now, observations, options.Value) is not StallVerdict.Stalled stalled)
+            {
+                continue;
+            }
+
+            LogStalled(logger, saga.OrderId, stalled.Step ?? "its outcome", stalled.Reason);
+            try
+            {
+                await store.RecordAsync(saga, SagaTransitions.TakeOver(saga, stalled.Step, stalled.Reason), ct);
+            }
+            catch (SagaConcurrencyException)
+            {
+                // An event moved it on meanwhile: not stalled after all.
+            }
+        }
+    }
+
+    private async Task ResumeAsync(string orderId, SemaphoreSlim slots, CancellationToken ct)
+    {
+        try
+        {
+            await runner.TryRunAsync(orderId, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Stopping: the saga stays unfinished and is resumed at the next start.
+        }
+        catch (Exception ex)
+        {
+            LogResumeFailed(logger, ex, orderId);
+        }
+        finally
+        {
+            slots.Release();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Resuming unfinished saga {OrderId} ({Status})")]
+    private static partial void LogResuming(ILogger logger, string orderId, string status);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Saga recovery scan failed; trying again later")]
+    private static partial void LogScanFailed(ILogger logger, Exception ex);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Choreographed saga {OrderId} stalled waiting for {WaitingFor} ({Reason}); the process API takes it over")]
+    private static partial void LogStalled(ILogger logger, string orderId, string waitingFor, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Resuming saga {OrderId} failed; the next scan tries again")]
+    private static partial void LogResumeFailed(ILogger logger, Exception ex, string orderId);
+}
