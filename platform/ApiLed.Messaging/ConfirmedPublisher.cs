@@ -36,6 +36,7 @@ public sealed partial class ConfirmedPublisher : IAsyncDisposable
         this.logger = logger;
         this.source = source;
         status = clients.Register(name);
+        status.Working(); // a publisher opens its channel on first use; only a failed publish makes it not ready
     }
 
     /// <summary>Publishes <paramref name="messages"/> and reports which the broker confirmed within the time limit.</summary>

@@ -15,6 +15,8 @@ public sealed class DownstreamFaultTests(DownstreamFaultTests.FaultyBilling laye
     {
         o.WireMockInFrontOf.Add(LayerService.Billing);
         o.SetEnvironment(LayerService.ProcessApi, "SystemApis__Billing__Resilience__AttemptTimeout", "00:00:01");
+        // A billing that answers 503 for good is waited for this long before the order fails.
+        o.SetEnvironment(LayerService.ProcessApi, "Saga__Patience", "00:00:03");
     });
 
     private WireMockServer Mock => layer.BillingMock!;

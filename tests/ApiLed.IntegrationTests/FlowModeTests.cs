@@ -177,34 +177,3 @@ public sealed class ChoreographyModeTests(ChoreographyModeTests.Fixture layer) :
         Assert.Contains(dead, m => m.MessageId == messageId);
     }
 }
-
-/// <summary>A participant that never answers: the tracker flags the choreographed order as needs-attention.</summary>
-public sealed class StalledChoreographyTests(StalledChoreographyTests.Layer layer) : IClassFixture<StalledChoreographyTests.Layer>
-{
-    public sealed class Layer() : LayerFixture(o =>
-    {
-        o.SetEnvironment(LayerService.ProcessApi, "Flows__OrderFlow", "order-fulfillment-choreographed");
-        o.SetEnvironment(LayerService.ProcessApi, "Flows__Definitions__order-fulfillment-choreographed__Steps__2__Timeout", "00:00:02");
-        o.SetEnvironment(LayerService.ProcessApi, "Saga__StallGrace", "00:00:01");
-        o.SetEnvironment(LayerService.ProcessApi, "Saga__RecoveryInterval", "00:00:01");
-        o.SetEnvironment(LayerService.Shipping, "Choreography__Enabled", "false");
-    });
-
-    [Fact]
-    public async Task An_order_whose_next_participant_never_reacts_is_flagged_needs_attention()
-    {
-        var sku = LayerHttp.NewSku();
-        await layer.InventoryClient.SetStockAsync(sku, onHand: 2);
-
-        var orderId = await layer.GatewayClient.PlaceOrderAsync(LayerHttp.Order(sku));
-        var order = await layer.GatewayClient.WaitForTerminalAsync(orderId, TimeSpan.FromSeconds(60));
-
-        Assert.Equal(SagaStatuses.NeedsAttention, order.Status);
-        Assert.Equal("succeeded", order.StepStatus("charge-payment"));
-        Assert.Equal("pending", order.StepStatus("create-shipment"));
-        var saga = await layer.ProcessApiClient.GetSagaAsync(orderId);
-        Assert.Contains(saga!.History, h => h.Kind == "saga-stalled" && h.Step == "create-shipment");
-        var parked = await layer.Broker.WaitForMessagesAsync("process.parking-lot", 1, TimeSpan.FromSeconds(10));
-        Assert.Contains(parked, m => m.Json().GetProperty("orderId").GetString() == orderId);
-    }
-}
