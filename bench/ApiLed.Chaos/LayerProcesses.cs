@@ -1,0 +1,233 @@
+namespace ApiLed.Chaos;
+
+/// <summary>
+/// The tool's own layer: its RabbitMQ node, WireMock in front of billing (when billing faults are on) and the six
+/// services from the Release build, on free ports of 127.0.0.1, with the environment run.sh gives them and a fresh
+/// data folder. It kills and restarts only these processes, by their PIDs, and stops them all at the end.
+/// </summary>
+internal sealed class LayerProcesses : IAsyncDisposable
+{
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(90);
+    private readonly Dictionary<LayerService, OwnedProcess> _services = [];
+    private readonly Dictionary<LayerService, int> _ports;
+    private readonly string _folder;
+
+    private LayerProcesses(string folder)
+    {
+        _folder = folder;
+        _ports = Enum.GetValues<LayerService>().ToDictionary(s => s, _ => FreePorts.Next());
+        Directory.CreateDirectory(LogDirectory);
+    }
+
+    /// <summary>The tool's own broker node (null until it started).</summary>
+    public RabbitMqNode? Broker { get; private set; }
+
+    /// <summary>WireMock in front of billing (null when billing faults are off).</summary>
+    public WireMockProxy? BillingProxy { get; private set; }
+
+    public string LogDirectory => Path.Combine(_folder, "logs");
+
+    /// <summary>The gateway with the demo-bench and demo-ops keys; the system APIs directly (never through WireMock).</summary>
+    public LayerEndpoints Endpoints => new(Url(LayerService.Gateway), LayerEndpoints.DemoBenchKey, LayerEndpoints.DemoOpsKey,
+        Url(LayerService.Inventory), Url(LayerService.Billing), Url(LayerService.Shipping));
+
+    /// <summary>Builds (unless told not to), then starts everything; on a failure stops what did start and throws.</summary>
+    public static async Task<LayerProcesses> StartAsync(ChaosOptions options, string repositoryRoot, string folder, Action<string> say, CancellationToken ct)
+    {
+        if (options.Build)
+        {
+            say("building ApiLed.sln (Release)...");
+            var (code, output) = await ExternalCommand.RunAsync("dotnet", ["build", "ApiLed.sln", "-c", "Release", "-nologo", "-v", "quiet"],
+                null, TimeSpan.FromMinutes(10), ct, repositoryRoot);
+            if (code != 0)
+            {
+                throw new InvalidOperationException($"dotnet build ApiLed.sln -c Release failed:{Environment.NewLine}{output}");
+            }
+        }
+
+        var layer = new LayerProcesses(folder);
+        try
+        {
+            await layer.StartAllAsync(options, repositoryRoot, say, ct);
+            return layer;
+        }
+        catch
+        {
+            await layer.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The repository root: the nearest folder holding ApiLed.sln above the tool, else above the working directory.</summary>
+    public static string FindRepositoryRoot()
+    {
+        foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "ApiLed.sln")))
+                {
+                    return dir.FullName;
+                }
+            }
+        }
+
+        throw new InvalidOperationException("No folder holding ApiLed.sln was found above the tool or the working directory: run it from the repository.");
+    }
+
+    /// <summary>SIGKILL one service (a system API takes its choreography participant with it), start it again, wait until it is ready.</summary>
+    public async Task KillAndRestartAsync(LayerService service, CancellationToken ct)
+    {
+        var process = _services[service];
+        await process.KillAsync();
+        process.Start();
+        await process.WaitReadyAsync(ReadyTimeout, ct);
+    }
+
+    /// <summary>The PID of a service's current run.</summary>
+    public int? ProcessId(LayerService service) => _services.GetValueOrDefault(service)?.ProcessId;
+
+    public async ValueTask DisposeAsync()
+    {
+        LayerService[][] stages =
+        [
+            [LayerService.Gateway],
+            [LayerService.ExperienceApi, LayerService.ProcessApi],
+            [LayerService.Inventory, LayerService.Billing, LayerService.Shipping],
+        ];
+        foreach (var stage in stages)
+        {
+            await Task.WhenAll(stage.Where(_services.ContainsKey).Select(s => _services[s].DisposeAsync().AsTask()));
+        }
+
+        if (BillingProxy is not null)
+        {
+            await BillingProxy.DisposeAsync();
+        }
+
+        if (Broker is not null)
+        {
+            await Broker.DisposeAsync();
+        }
+    }
+
+    private async Task StartAllAsync(ChaosOptions options, string root, Action<string> say, CancellationToken ct)
+    {
+        var jar = options.BillingFaults ? WireMockProxy.FindJar(options.WireMockJar, root) : null;
+        say($"starting a RabbitMQ node of its own{(jar is null ? "" : " and WireMock in front of billing")}...");
+        var broker = RabbitMqNode.StartAsync(Path.Combine(_folder, "rabbitmq"), ct);
+        var proxy = StartProxyAsync(jar, ct);
+        try
+        {
+            await Task.WhenAll(broker, proxy);
+        }
+        finally
+        {
+            Broker = broker.IsCompletedSuccessfully ? broker.Result : null;
+            BillingProxy = proxy.IsCompletedSuccessfully ? proxy.Result : null;
+        }
+
+        if (BillingProxy is not null)
+        {
+            await BillingProxy.ProxyAllToAsync(Url(LayerService.Billing), ct);
+        }
+
+        say($"  broker {Broker!.NodeName} on {Broker.AmqpUrl}{(BillingProxy is null ? "" : $"; WireMock on {BillingProxy.BaseUrl}")}");
+        say("starting the services...");
+        await StartStageAsync(root, options, ct, LayerService.Inventory, LayerService.Billing, LayerService.Shipping);
+        await StartStageAsync(root, options, ct, LayerService.ProcessApi, LayerService.ExperienceApi);
+        await StartStageAsync(root, options, ct, LayerService.Gateway);
+        say($"  gateway on {Url(LayerService.Gateway)}, flow {options.OrderFlow}; data and logs in {_folder}");
+    }
+
+    private async Task<WireMockProxy?> StartProxyAsync(string? jar, CancellationToken ct) =>
+        jar is null ? null : await WireMockProxy.StartAsync(jar, LogDirectory, ct);
+
+    private async Task StartStageAsync(string root, ChaosOptions options, CancellationToken ct, params LayerService[] stage)
+    {
+        foreach (var service in stage)
+        {
+            var (folder, name) = Project(service);
+            var dll = Path.Combine(root, folder, "bin", "Release", "net10.0", name + ".dll");
+            if (!File.Exists(dll))
+            {
+                throw new FileNotFoundException($"{dll} was not found: build first (dotnet build ApiLed.sln -c Release), or leave --no-build out.");
+            }
+
+            var process = new OwnedProcess(LogName(service), "dotnet", [dll], Path.GetDirectoryName(dll)!, EnvironmentOf(service, options),
+                Url(service) + "/health/ready", LogDirectory);
+            _services[service] = process;
+            process.Start();
+        }
+
+        await Task.WhenAll(stage.Select(s => _services[s].WaitReadyAsync(ReadyTimeout, ct)));
+    }
+
+    private Dictionary<string, string> EnvironmentOf(LayerService service, ChaosOptions options)
+    {
+        var env = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_URLS"] = Url(service),
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["DOTNET_NOLOGO"] = "1",
+        };
+        string Store(string name) => Path.Combine(_folder, "data", name, name + ".db");
+        var billingForCallers = BillingProxy?.BaseUrl ?? Url(LayerService.Billing);
+        switch (service)
+        {
+            case LayerService.Inventory:
+                env["Store__Path"] = Store("inventory");
+                env["RabbitMq__Url"] = Broker!.AmqpUrl;
+                break;
+            case LayerService.Billing:
+                env["Store__Path"] = Store("billing");
+                env["RabbitMq__Url"] = Broker!.AmqpUrl;
+                // The billing participant calls billing through WireMock too, so choreography meets the same faults.
+                env["Choreography__SystemApiUrl"] = billingForCallers;
+                break;
+            case LayerService.Shipping:
+                env["Store__Path"] = Store("shipping");
+                env["RabbitMq__Url"] = Broker!.AmqpUrl;
+                break;
+            case LayerService.ProcessApi:
+                env["Store__Path"] = Store("process");
+                env["RabbitMq__Url"] = Broker!.AmqpUrl;
+                env["Flows__OrderFlow"] = options.OrderFlow;
+                env["SystemApis__Inventory__BaseUrl"] = Url(LayerService.Inventory);
+                env["SystemApis__Billing__BaseUrl"] = billingForCallers;
+                env["SystemApis__Shipping__BaseUrl"] = Url(LayerService.Shipping);
+                break;
+            case LayerService.ExperienceApi:
+                env["Store__Path"] = Store("experience");
+                env["RabbitMq__Url"] = Broker!.AmqpUrl;
+                env["Catalog__InventoryUrl"] = Url(LayerService.Inventory);
+                break;
+            case LayerService.Gateway:
+                env["Gateway__ExperienceApiUrl"] = Url(LayerService.ExperienceApi);
+                env["Gateway__ProcessApiUrl"] = Url(LayerService.ProcessApi);
+                break;
+        }
+
+        return env;
+    }
+
+    private string Url(LayerService service) => $"http://127.0.0.1:{_ports[service]}";
+
+    private static (string Folder, string Name) Project(LayerService service) => service switch
+    {
+        LayerService.Inventory => ("system-apis/inventory/ApiLed.Inventory.Api", "ApiLed.Inventory.Api"),
+        LayerService.Billing => ("system-apis/billing/ApiLed.Billing.Api", "ApiLed.Billing.Api"),
+        LayerService.Shipping => ("system-apis/shipping/ApiLed.Shipping.Api", "ApiLed.Shipping.Api"),
+        LayerService.ProcessApi => ("process-api/ApiLed.ProcessApi", "ApiLed.ProcessApi"),
+        LayerService.ExperienceApi => ("experience-api/ApiLed.ExperienceApi", "ApiLed.ExperienceApi"),
+        _ => ("gateway/ApiLed.Gateway", "ApiLed.Gateway"),
+    };
+
+    private static string LogName(LayerService service) => service switch
+    {
+        LayerService.ProcessApi => "process-api",
+        LayerService.ExperienceApi => "experience-api",
+        LayerService.Gateway => "gateway",
+        _ => service.ToString().ToLowerInvariant() + "-api",
+    };
+}
