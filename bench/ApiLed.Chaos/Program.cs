@@ -101,6 +101,13 @@ catch (OperationCanceledException) when (ct.IsCancellationRequested)
     Console.Error.WriteLine("Cancelled: stopping what the run started.");
     return 130;
 }
+catch (Exception e) when (e is HttpRequestException or TaskCanceledException or InvalidOperationException or TimeoutException or IOException)
+{
+    // The run itself broke (e.g. a running layer that is not there): no verdict on the invariants.
+    Console.Error.WriteLine($"The chaos run could not go on: {e.Message}");
+    keepData = true;
+    return 2;
+}
 finally
 {
     if (layer is not null)
