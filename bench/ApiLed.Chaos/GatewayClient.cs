@@ -67,11 +67,11 @@ internal sealed class GatewayClient : IDisposable
 
     /// <summary>
     /// An operator's <c>POST /api/v1/sagas/{orderId}/retry-compensation</c>, sent again (after <c>Retry-After</c>) while the
-    /// gateway answers 429 (an operator's rate limit), a 5xx or nothing, for up to two minutes; the last status code (0: no answer).
+    /// gateway answers 429 (an operator's rate limit), a 5xx or nothing, for up to ten minutes; the last status code (0: no answer).
     /// </summary>
     public async Task<int> RetryCompensationAsync(string orderId, CancellationToken ct)
     {
-        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromMinutes(2);
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromMinutes(10);
         while (true)
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, $"api/v1/sagas/{orderId}/retry-compensation");

@@ -124,7 +124,7 @@ internal static class InvariantChecker
             }
         }
 
-        foreach (var id in stillChanging)
+        foreach (var id in stillChanging.Where(id => ownLayer || ours.Contains(id)))
         {
             violations.Add(new(Settled, id, "its records were still changing after every order was terminal"));
         }
