@@ -72,7 +72,7 @@ internal static class InvariantChecker
                 case SagaStatuses.Failed:
                     if (held.Count > 0 || net != 0 || liveShipments.Count > 0)
                     {
-                        violations.Add(new(FailedUndone, id, $"failed ({r.Planned.Kind}, at {r.Final?.Failure?.Step}: {r.Final?.Failure?.Reason}) but {Records()}"));
+                        violations.Add(new(FailedUndone, id, $"failed ({r.Planned.Kind}; {(r.Final?.Failure is { } f ? $"at {f.Step}: {f.Reason}" : "the order shows no failure")}) but {Records()}"));
                     }
 
                     break;
