@@ -24,7 +24,7 @@ var ct = cancel.Token;
 void Say(string line) => Console.WriteLine(line);
 
 var whole = Stopwatch.StartNew();
-var runId = DateTime.UtcNow.ToString("MMddHHmmss", CultureInfo.InvariantCulture);
+var runId = DateTime.UtcNow.ToString("MMddHHmmss", CultureInfo.InvariantCulture) + Random.Shared.Next(256).ToString("x2", CultureInfo.InvariantCulture);
 var folder = options.DataDirectory ?? Path.Combine(Path.GetTempPath(), "apiled-chaos", $"{runId}-{options.Mode}");
 var mix = OrderMix.Create(options.Orders, options.Seed, runId);
 var records = mix.Orders.Select(o => new OrderRecord(o)).ToList();
