@@ -46,7 +46,7 @@ try
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            Console.Error.WriteLine($"The layer did not start: {e.Message}");
+            Console.Error.WriteLine($"The layer did not start: {e.Message}{Environment.NewLine}Its logs are kept in {folder}.");
             keepData = true;
             return 2;
         }
@@ -68,7 +68,7 @@ try
     await systems.CreateStockAsync(mix, ct);
     var schedule = new FaultSchedule(options);
     var load = new OrderLoad(gateway, options.Concurrency, Say);
-    Say($"placing {options.Orders} orders over {schedule.LoadWindow.TotalSeconds:0} s while injecting faults...");
+    Say($"placing {options.Orders} orders over {schedule.LoadWindow.TotalSeconds:0} s{(options.Faults.Count + (options.BillingFaults ? 1 : 0) > 0 ? " while injecting faults" : "")}...");
     var clock = Stopwatch.StartNew();
     var faults = schedule.RunAsync(layer, clock, Say, ct);
     await load.RunAsync(records, schedule.LoadWindow, clock, ct);
