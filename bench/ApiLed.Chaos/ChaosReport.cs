@@ -55,7 +55,7 @@ internal sealed class ChaosReport
         Add("violations", Violations.Count);
         Add("failed ordinary orders (not a violation): reasons", string.Join("; ", accepted
             .Where(r => r.Planned.Kind == OrderKind.Ordinary && r.Final?.Status == SagaStatuses.Failed)
-            .GroupBy(r => $"{r.Final!.Failure?.Step}: {Trim(r.Final.Failure?.Reason)}").Select(g => $"{g.Count()} × {g.Key}")) is { Length: > 0 } reasons ? reasons : "none");
+            .GroupBy(r => r.Final!.Failure is { } f ? $"{f.Step}: {Trim(f.Reason)}" : "(the order shows no failure)").Select(g => $"{g.Count()} × {g.Key}")) is { Length: > 0 } reasons ? reasons : "none");
     }
 
     public void Print(TextWriter output)

@@ -65,6 +65,7 @@ internal sealed class FaultSchedule
             }
 
             var start = clock.Elapsed;
+            say($"  t={start.TotalSeconds,5:0}s  {Name(kind)}: {Describe(kind)}");
             string detail;
             string? error = null;
             try
@@ -79,7 +80,7 @@ internal sealed class FaultSchedule
 
             var record = new FaultRecord(Name(kind), detail, start, clock.Elapsed, error);
             _done.Add(record);
-            say($"  t={start.TotalSeconds,5:0}s  {record.Name}: {detail} (back after {(record.End - record.Start).TotalSeconds:0.0} s){(error is null ? "" : " FAILED: " + error)}");
+            say($"  t={record.End.TotalSeconds,5:0}s  {record.Name} over after {(record.End - record.Start).TotalSeconds:0.0} s: {detail}{(error is null ? "" : " FAILED: " + error)}");
             await Task.Delay(TimeSpan.FromSeconds(1), ct);
         }
     }

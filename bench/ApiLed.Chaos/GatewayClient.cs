@@ -65,19 +65,39 @@ internal sealed class GatewayClient : IDisposable
         }
     }
 
-    /// <summary>An operator's <c>POST /api/v1/sagas/{orderId}/retry-compensation</c>; the status code (0: no answer).</summary>
+    /// <summary>
+    /// An operator's <c>POST /api/v1/sagas/{orderId}/retry-compensation</c>, sent again (after <c>Retry-After</c>) while the
+    /// gateway answers 429 (an operator's rate limit), a 5xx or nothing, for up to ten minutes; the last status code (0: no answer).
+    /// </summary>
     public async Task<int> RetryCompensationAsync(string orderId, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/v1/sagas/{orderId}/retry-compensation");
-        request.Headers.Add("X-Api-Key", _endpoints.OperatorKey);
-        try
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromMinutes(10);
+        while (true)
         {
-            using var response = await _http.SendAsync(request, ct);
-            return (int)response.StatusCode;
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
-        {
-            return 0;
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"api/v1/sagas/{orderId}/retry-compensation");
+            request.Headers.Add("X-Api-Key", _endpoints.OperatorKey);
+            int status;
+            var wait = TimeSpan.FromSeconds(1);
+            try
+            {
+                using var response = await _http.SendAsync(request, ct);
+                status = (int)response.StatusCode;
+                if (response.Headers.RetryAfter?.Delta is { } delta)
+                {
+                    wait = delta + TimeSpan.FromMilliseconds(Random.Shared.Next(500));
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+            {
+                status = 0;
+            }
+
+            if (status is not (0 or 429 or >= 500) || DateTimeOffset.UtcNow + wait > deadline)
+            {
+                return status;
+            }
+
+            await Task.Delay(wait, ct);
         }
     }
 

@@ -72,7 +72,7 @@ internal static class InvariantChecker
                 case SagaStatuses.Failed:
                     if (held.Count > 0 || net != 0 || liveShipments.Count > 0)
                     {
-                        violations.Add(new(FailedUndone, id, $"failed ({r.Planned.Kind}, at {r.Final?.Failure?.Step}: {r.Final?.Failure?.Reason}) but {Records()}"));
+                        violations.Add(new(FailedUndone, id, $"failed ({r.Planned.Kind}; {(r.Final?.Failure is { } f ? $"at {f.Step}: {f.Reason}" : "the order shows no failure")}) but {Records()}"));
                     }
 
                     break;
@@ -124,7 +124,7 @@ internal static class InvariantChecker
             }
         }
 
-        foreach (var id in stillChanging)
+        foreach (var id in stillChanging.Where(id => ownLayer || ours.Contains(id)))
         {
             violations.Add(new(Settled, id, "its records were still changing after every order was terminal"));
         }

@@ -137,7 +137,9 @@ internal sealed class LayerProcesses : IAsyncDisposable
         await StartStageAsync(root, options, ct, LayerService.Inventory, LayerService.Billing, LayerService.Shipping);
         await StartStageAsync(root, options, ct, LayerService.ProcessApi, LayerService.ExperienceApi);
         await StartStageAsync(root, options, ct, LayerService.Gateway);
-        say($"  gateway on {Url(LayerService.Gateway)}, flow {options.OrderFlow}; data and logs in {_folder}");
+        say($"  gateway {Url(LayerService.Gateway)}, experience API {Url(LayerService.ExperienceApi)}, process API {Url(LayerService.ProcessApi)}, " +
+            $"inventory {Url(LayerService.Inventory)}, billing {Url(LayerService.Billing)}, shipping {Url(LayerService.Shipping)}");
+        say($"  flow {options.OrderFlow}; stores and logs in {_folder}");
     }
 
     private async Task<WireMockProxy?> StartProxyAsync(string? jar, CancellationToken ct) =>
@@ -205,6 +207,9 @@ internal sealed class LayerProcesses : IAsyncDisposable
             case LayerService.Gateway:
                 env["Gateway__ExperienceApiUrl"] = Url(LayerService.ExperienceApi);
                 env["Gateway__ProcessApiUrl"] = Url(LayerService.ProcessApi);
+                // The operator may retry thousands of parked sagas at the end of a run: no practical rate limit in the tool's own layer.
+                env["Partners__Directory__demo-ops__RateLimit__PermitLimit"] = "1000000";
+                env["Partners__Directory__demo-ops__RateLimit__Window"] = "00:00:10";
                 break;
         }
 

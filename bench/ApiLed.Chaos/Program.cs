@@ -24,7 +24,7 @@ var ct = cancel.Token;
 void Say(string line) => Console.WriteLine(line);
 
 var whole = Stopwatch.StartNew();
-var runId = DateTime.UtcNow.ToString("MMddHHmmss", CultureInfo.InvariantCulture);
+var runId = DateTime.UtcNow.ToString("MMddHHmmss", CultureInfo.InvariantCulture) + Random.Shared.Next(256).ToString("x2", CultureInfo.InvariantCulture);
 var folder = options.DataDirectory ?? Path.Combine(Path.GetTempPath(), "apiled-chaos", $"{runId}-{options.Mode}");
 var mix = OrderMix.Create(options.Orders, options.Seed, runId);
 var records = mix.Orders.Select(o => new OrderRecord(o)).ToList();
@@ -46,7 +46,7 @@ try
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            Console.Error.WriteLine($"The layer did not start: {e.Message}");
+            Console.Error.WriteLine($"The layer did not start: {e.Message}{Environment.NewLine}Its logs are kept in {folder}.");
             keepData = true;
             return 2;
         }
@@ -68,7 +68,7 @@ try
     await systems.CreateStockAsync(mix, ct);
     var schedule = new FaultSchedule(options);
     var load = new OrderLoad(gateway, options.Concurrency, Say);
-    Say($"placing {options.Orders} orders over {schedule.LoadWindow.TotalSeconds:0} s while injecting faults...");
+    Say($"placing {options.Orders} orders over {schedule.LoadWindow.TotalSeconds:0} s{(options.Faults.Count + (options.BillingFaults ? 1 : 0) > 0 ? " while injecting faults" : "")}...");
     var clock = Stopwatch.StartNew();
     var faults = schedule.RunAsync(layer, clock, Say, ct);
     await load.RunAsync(records, schedule.LoadWindow, clock, ct);
@@ -100,6 +100,13 @@ catch (OperationCanceledException) when (ct.IsCancellationRequested)
 {
     Console.Error.WriteLine("Cancelled: stopping what the run started.");
     return 130;
+}
+catch (Exception e) when (e is HttpRequestException or TaskCanceledException or InvalidOperationException or TimeoutException or IOException)
+{
+    // The run itself broke (e.g. a running layer that is not there): no verdict on the invariants.
+    Console.Error.WriteLine($"The chaos run could not go on: {e.Message}");
+    keepData = true;
+    return 2;
 }
 finally
 {

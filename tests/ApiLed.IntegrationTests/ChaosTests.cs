@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using ApiLed.IntegrationTests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace ApiLed.IntegrationTests;
+
+/// <summary>
+/// The short chaos run of <c>bench/ApiLed.Chaos</c> in each mode: 300 orders of the mix, each fault once (process API
+/// killed, billing killed, broker app stopped, inventory killed with its participant, broker node restarted, WireMock
+/// faults in front of billing), then the invariants checked against the system APIs' own records. The tool starts its
+/// own layer and RabbitMQ node, so these tests do not touch the suite's broker.
+/// </summary>
+public sealed class ChaosTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan RunLimit = TimeSpan.FromMinutes(9);
+
+    [Theory]
+    [InlineData("orchestration")]
+    [InlineData("hybrid")]
+    [InlineData("choreography")]
+    public async Task Short_chaos_run_keeps_every_invariant(string mode)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "apiled-tests", $"chaos-{mode}-{Guid.NewGuid():N}"[..32]);
+        var reportPath = Path.Combine(folder, "report.json");
+        var (exitCode, log) = await RunChaosAsync(
+            ["--mode", mode, "--orders", "300", "--faults", "once", "--seed", "7", "--settle-timeout", "90", "--no-build",
+             "--data-dir", Path.Combine(folder, "layer"), "--report", reportPath]);
+        output.WriteLine(log);
+
+        Assert.True(File.Exists(reportPath), $"The chaos run wrote no report (exit code {exitCode}):{Environment.NewLine}{log}");
+        using var report = JsonDocument.Parse(await File.ReadAllTextAsync(reportPath));
+        var violations = report.RootElement.GetProperty("violations").EnumerateArray()
+            .Select(v => $"{v.GetProperty("invariant").GetString()}: {v.GetProperty("orderId").GetString() ?? "(run)"}: {v.GetProperty("detail").GetString()}")
+            .ToList();
+        Assert.True(violations.Count == 0, $"{violations.Count} violations in {mode}:{Environment.NewLine}{string.Join(Environment.NewLine, violations.Take(40))}{Environment.NewLine}{log}");
+        Assert.Equal(300, report.RootElement.GetProperty("accepted").GetInt32());
+        Assert.Equal(0, report.RootElement.GetProperty("unsettled").GetInt32());
+        Assert.All(report.RootElement.GetProperty("faults").EnumerateArray(), f => Assert.True(
+            f.GetProperty("error").ValueKind == JsonValueKind.Null, $"fault {f.GetProperty("name").GetString()} failed: {f.GetProperty("error")}"));
+        Assert.Equal(0, exitCode);
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    /// <summary>Runs the built chaos tool; on the time limit it is asked to stop (SIGTERM, so it stops its layer and broker node), then killed.</summary>
+    private static async Task<(int ExitCode, string Log)> RunChaosAsync(IReadOnlyList<string> arguments)
+    {
+        var info = new ProcessStartInfo(DotnetHost())
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = RepoPaths.Root,
+        };
+        info.ArgumentList.Add(RepoPaths.ServiceDll("ApiLed.Chaos"));
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        var log = new StringBuilder();
+        using var process = new Process { StartInfo = info };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.AppendLine(e.Data); } } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.AppendLine("[stderr] " + e.Data); } } };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using (var limit = new CancellationTokenSource(RunLimit))
+        {
+            try
+            {
+                await process.WaitForExitAsync(limit.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                _ = SysKill(process.Id, 15);
+                using var grace = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+                try
+                {
+                    await process.WaitForExitAsync(grace.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    process.Kill(entireProcessTree: true);
+                }
+
+                lock (log)
+                {
+                    log.AppendLine($"[test] the chaos run did not finish within {RunLimit.TotalMinutes:0} min and was stopped");
+                }
+            }
+        }
+
+        await process.WaitForExitAsync();
+        lock (log)
+        {
+            return (process.ExitCode, log.ToString());
+        }
+    }
+
+    private static string DotnetHost() =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SysKill(int pid, int signal);
+}
