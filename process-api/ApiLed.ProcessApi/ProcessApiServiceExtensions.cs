@@ -37,28 +37,17 @@ public sealed record SystemApiOptions
 public static class ProcessApiServiceExtensions
 {
     /// <summary>
-    /// Adds the flows file (setting <c>FlowsFile</c>, a JSON file with a <c>Flows</c> section; relative paths are
-    /// resolved against the service's folder) to the configuration, watched for changes. Environment variables
-    /// still override it. A file that is not valid JSON is reported by <see cref="FlowCatalog"/>, not thrown here.
+    /// Resolves the flows file (setting <c>FlowsFile</c>, a JSON file with a <c>Flows</c> section; a relative path
+    /// is resolved against the service's folder). <see cref="FlowCatalog"/> reads and watches it, and lays the
+    /// service's other settings (environment variables such as <c>Flows__OrderFlow</c>) over it.
     /// </summary>
     public static WebApplicationBuilder AddFlowsFile(this WebApplicationBuilder builder)
     {
-        if (builder.Configuration[FlowsOptions.FileSetting] is not { Length: > 0 } file)
+        if (builder.Configuration[FlowsOptions.FileSetting] is { Length: > 0 } file)
         {
-            return builder;
+            builder.Configuration[FlowsOptions.FileSetting] = Path.GetFullPath(file, builder.Environment.ContentRootPath);
         }
 
-        var path = Path.GetFullPath(file, builder.Environment.ContentRootPath);
-        builder.Configuration[FlowsOptions.FileSetting] = path;
-        builder.Configuration.AddJsonFile(source =>
-        {
-            source.Path = path;
-            source.Optional = false;
-            source.ReloadOnChange = true;
-            source.OnLoadException = context => context.Ignore = true;
-            source.ResolveFileProvider();
-        });
-        builder.Configuration.AddEnvironmentVariables();
         return builder;
     }
 

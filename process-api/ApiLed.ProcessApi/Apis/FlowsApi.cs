@@ -24,7 +24,7 @@ public static class FlowsApi
 
         api.MapPost("/reload", (FlowCatalog catalog) =>
             {
-                var reload = catalog.ReloadNow();
+                var reload = catalog.Reload();
                 return reload.Applied
                     ? Results.Ok(View(catalog))
                     : Problems.Of(StatusCodes.Status422UnprocessableEntity, "invalid-flow-configuration",
