@@ -22,7 +22,11 @@ public sealed record GatewayOptions
 /// One API the gateway publishes: the paths it routes, the cluster behind them, who may call it, and its entry in
 /// the gateway's Swagger UI. A cluster marked <see cref="Essential"/> makes the gateway unready when it is down.
 /// </summary>
-public sealed record PublicApi(string Name, string Title, string Cluster, string Policy, IReadOnlyList<string> PathPrefixes, bool Essential);
+public sealed record PublicApi(string Name, string Title, string Cluster, string Policy, IReadOnlyList<string> PathPrefixes, bool Essential)
+{
+    /// <summary>The HTTP methods its operations use; any other method on its paths gets 405 with <c>Allow</c>.</summary>
+    public IReadOnlyList<string> Methods { get; init; } = ["GET", "POST"];
+}
 
 /// <summary>What partners and operators can reach. The system APIs have no entry, so nothing outside can call them.</summary>
 public static class PublicApis
@@ -53,12 +57,16 @@ public static class GatewayServiceExtensions
         var options = builder.Configuration.GetValidated<GatewayOptions>(GatewayOptions.Section);
         builder.Services.AddValidatedOptions<GatewayOptions>(GatewayOptions.Section);
 
+        // Header bytes are read as Latin-1, never refused by Kestrel with a bare 400: ForwardableHeaders then answers
+        // a value that cannot be forwarded with a problem naming the header.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.RequestHeaderEncodingSelector = _ => System.Text.Encoding.Latin1);
+
         var routes = PublicApis.All
             .SelectMany(api => api.PathPrefixes.Select((prefix, i) => new RouteConfig
             {
                 RouteId = $"{api.Name}-{i}",
                 ClusterId = api.Cluster,
-                Match = new RouteMatch { Path = prefix + "/{**rest}" },
+                Match = new RouteMatch { Path = prefix + "/{**rest}", Methods = api.Methods },
                 AuthorizationPolicy = api.Policy,
                 RateLimiterPolicy = GatewayPolicies.PerPartnerRateLimit,
             }))

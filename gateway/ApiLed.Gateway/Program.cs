@@ -13,6 +13,7 @@ builder.AddGatewayOpenApi();
 var app = builder.Build();
 
 app.UseServiceDefaults();
+app.UseMiddleware<ForwardableHeaders>();
 app.UseGatewaySwaggerUi();
 app.UseRouting();
 app.UseAuthentication();

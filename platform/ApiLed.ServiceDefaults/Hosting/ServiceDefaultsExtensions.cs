@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using ApiLed.ServiceDefaults.Storage;
 using ApiLed.ServiceDefaults.Telemetry;
 using Microsoft.AspNetCore.Builder;
@@ -39,6 +40,7 @@ public static class ServiceDefaultsExtensions
         }
 
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = maxBody);
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IProblemDetailsWriter, ProblemJsonWriter>()); // before the framework's writer
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = context =>
         {
             context.ProblemDetails.Extensions["correlationId"] =
@@ -46,6 +48,7 @@ public static class ServiceDefaultsExtensions
             context.ProblemDetails.Extensions.Remove("exception");
         });
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow);
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddHealthChecks();
@@ -67,12 +70,15 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
-    /// <summary>Error handling (problem+json, never a stack trace) and correlation ids, first in the pipeline.</summary>
+    /// <summary>
+    /// Error handling (problem+json, never a stack trace), correlation ids and the UTF-8 body rule, first in the pipeline.
+    /// </summary>
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
         app.UseMiddleware<CorrelationIdMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseMiddleware<RequestBodyCharset>();
         return app;
     }
 

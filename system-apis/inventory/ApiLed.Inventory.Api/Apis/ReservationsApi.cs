@@ -46,8 +46,14 @@ public static class ReservationsApi
             .Check(request.Lines is { Count: > 0 }, "lines", "At least one line is required.");
         for (var i = 0; i < (request.Lines?.Count ?? 0); i++)
         {
-            errors.Check(!string.IsNullOrWhiteSpace(request.Lines![i].Sku), $"lines[{i}].sku", "A SKU is required.")
-                .Check(request.Lines[i].Quantity > 0, $"lines[{i}].quantity", "The quantity must be at least 1.");
+            if (request.Lines![i] is not { } line)
+            {
+                errors.Add($"lines[{i}]", "A line is an object with a sku and a quantity; null is not a line.");
+                continue;
+            }
+
+            errors.Check(!string.IsNullOrWhiteSpace(line.Sku), $"lines[{i}].sku", "A SKU is required.")
+                .Check(line.Quantity > 0, $"lines[{i}].quantity", "The quantity must be at least 1.");
         }
 
         if (errors.Any)
