@@ -1,5 +1,7 @@
 using System.Globalization;
 
+using ApiLed.LayerRunner;
+
 namespace ApiLed.Chaos;
 
 /// <summary>The faults the tool can inject, one event each (billing faults through WireMock run the whole load instead).</summary>
@@ -81,6 +83,9 @@ internal sealed record ChaosOptions
     /// <summary>Each fault once (the short run of the tests).</summary>
     public static readonly IReadOnlyList<FaultKind> EachFaultOnce =
         [FaultKind.ProcessKill, FaultKind.BillingKill, FaultKind.BrokerAppStop, FaultKind.SystemKill, FaultKind.BrokerRestart];
+
+    /// <summary>The layer the tool starts for this run.</summary>
+    public LayerSettings Layer => new() { OrderFlow = OrderFlow, BillingProxy = BillingFaults, WireMockJar = WireMockJar, Build = Build };
 
     /// <summary>The value of <c>Flows__OrderFlow</c> that runs the reference flow in <see cref="Mode"/>.</summary>
     public string OrderFlow => Mode switch

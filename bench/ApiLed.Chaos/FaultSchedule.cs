@@ -1,5 +1,7 @@
 using System.Diagnostics;
 
+using ApiLed.LayerRunner;
+
 namespace ApiLed.Chaos;
 
 /// <summary>

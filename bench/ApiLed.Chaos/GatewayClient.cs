@@ -2,6 +2,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 
+using ApiLed.LayerRunner;
+
 namespace ApiLed.Chaos;
 
 /// <summary>The gateway as a partner (placing and reading orders) and as an operator (retrying parked sagas) sees it. Every call is bounded in time.</summary>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using ApiLed.Chaos;
+using ApiLed.LayerRunner;
 
 // The chaos run, in the order it happens. `dotnet run --project bench/ApiLed.Chaos -- --help` lists the options.
 ChaosOptions options;
@@ -42,7 +43,7 @@ try
     {
         try
         {
-            layer = await LayerProcesses.StartAsync(options, LayerProcesses.FindRepositoryRoot(), folder, Say, ct);
+            layer = await LayerProcesses.StartAsync(options.Layer, LayerProcesses.FindRepositoryRoot(), folder, Say, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using ApiLed.Contracts;
 
+using ApiLed.LayerRunner;
+
 namespace ApiLed.Chaos;
 
 /// <summary>Reads the system APIs' own records (their list endpoints, straight to each system API) and creates the run's SKUs.</summary>

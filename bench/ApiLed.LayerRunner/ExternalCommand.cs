@@ -1,9 +1,9 @@
 using System.Diagnostics;
 
-namespace ApiLed.Chaos;
+namespace ApiLed.LayerRunner;
 
 /// <summary>Runs a short command (rabbitmqctl, chown, dotnet build) to its end, bounded in time.</summary>
-internal static class ExternalCommand
+public static class ExternalCommand
 {
     /// <summary>The exit code and the output (stdout, then stderr); a command still running after <paramref name="timeout"/> is killed and throws.</summary>
     public static async Task<(int ExitCode, string Output)> RunAsync(

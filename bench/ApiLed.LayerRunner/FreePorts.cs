@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace ApiLed.Chaos;
+namespace ApiLed.LayerRunner;
 
 /// <summary>TCP ports of 127.0.0.1 that were free a moment ago, never the same one twice in a run.</summary>
-internal static class FreePorts
+public static class FreePorts
 {
     private static readonly HashSet<int> Handed = [];
     private static readonly Lock Gate = new();

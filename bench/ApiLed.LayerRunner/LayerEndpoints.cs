@@ -1,7 +1,7 @@
-namespace ApiLed.Chaos;
+namespace ApiLed.LayerRunner;
 
 /// <summary>Where the layer is and how to call it: the gateway with a partner's and an operator's key, and the system APIs.</summary>
-internal sealed record LayerEndpoints(
+public sealed record LayerEndpoints(
     string GatewayUrl, string PartnerKey, string OperatorKey, string InventoryUrl, string BillingUrl, string ShippingUrl)
 {
     /// <summary>The demo-bench partner (no practical rate limit) of the gateway's appsettings.json.</summary>

@@ -1,11 +1,11 @@
-namespace ApiLed.Chaos;
+namespace ApiLed.LayerRunner;
 
 /// <summary>
-/// The tool's own layer: its RabbitMQ node, WireMock in front of billing (when billing faults are on) and the six
+/// A bench tool's own layer: its RabbitMQ node, WireMock in front of billing (when billing faults are on) and the six
 /// services from the Release build, on free ports of 127.0.0.1, with the environment run.sh gives them and a fresh
 /// data folder. It kills and restarts only these processes, by their PIDs, and stops them all at the end.
 /// </summary>
-internal sealed class LayerProcesses : IAsyncDisposable
+public sealed class LayerProcesses : IAsyncDisposable
 {
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(90);
     private readonly Dictionary<LayerService, OwnedProcess> _services = [];
@@ -32,7 +32,7 @@ internal sealed class LayerProcesses : IAsyncDisposable
         Url(LayerService.Inventory), Url(LayerService.Billing), Url(LayerService.Shipping));
 
     /// <summary>Builds (unless told not to), then starts everything; on a failure stops what did start and throws.</summary>
-    public static async Task<LayerProcesses> StartAsync(ChaosOptions options, string repositoryRoot, string folder, Action<string> say, CancellationToken ct)
+    public static async Task<LayerProcesses> StartAsync(LayerSettings options, string repositoryRoot, string folder, Action<string> say, CancellationToken ct)
     {
         if (options.Build)
         {
@@ -84,6 +84,25 @@ internal sealed class LayerProcesses : IAsyncDisposable
         await process.WaitReadyAsync(ReadyTimeout, ct);
     }
 
+    /// <summary>The SQLite file of a service's store (the gateway has none).</summary>
+    public string StorePath(LayerService service)
+    {
+        var name = service switch
+        {
+            LayerService.ProcessApi => "process",
+            LayerService.ExperienceApi => "experience",
+            LayerService.Gateway => throw new ArgumentException("The gateway has no store.", nameof(service)),
+            _ => service.ToString().ToLowerInvariant(),
+        };
+        return Path.Combine(_folder, "data", name, name + ".db");
+    }
+
+    /// <summary>The base URL of a service.</summary>
+    public string BaseUrl(LayerService service) => Url(service);
+
+    /// <summary>The log name of a service (its log file is <c>{LogDirectory}/{name}.log</c>).</summary>
+    public static string NameOf(LayerService service) => LogName(service);
+
     /// <summary>The PID of a service's current run.</summary>
     public int? ProcessId(LayerService service) => _services.GetValueOrDefault(service)?.ProcessId;
 
@@ -111,9 +130,9 @@ internal sealed class LayerProcesses : IAsyncDisposable
         }
     }
 
-    private async Task StartAllAsync(ChaosOptions options, string root, Action<string> say, CancellationToken ct)
+    private async Task StartAllAsync(LayerSettings options, string root, Action<string> say, CancellationToken ct)
     {
-        var jar = options.BillingFaults ? WireMockProxy.FindJar(options.WireMockJar, root) : null;
+        var jar = options.BillingProxy ? WireMockProxy.FindJar(options.WireMockJar, root) : null;
         say($"starting a RabbitMQ node of its own{(jar is null ? "" : " and WireMock in front of billing")}...");
         var broker = RabbitMqNode.StartAsync(Path.Combine(_folder, "rabbitmq"), ct);
         var proxy = StartProxyAsync(jar, ct);
@@ -145,7 +164,7 @@ internal sealed class LayerProcesses : IAsyncDisposable
     private async Task<WireMockProxy?> StartProxyAsync(string? jar, CancellationToken ct) =>
         jar is null ? null : await WireMockProxy.StartAsync(jar, LogDirectory, ct);
 
-    private async Task StartStageAsync(string root, ChaosOptions options, CancellationToken ct, params LayerService[] stage)
+    private async Task StartStageAsync(string root, LayerSettings options, CancellationToken ct, params LayerService[] stage)
     {
         foreach (var service in stage)
         {
@@ -165,7 +184,7 @@ internal sealed class LayerProcesses : IAsyncDisposable
         await Task.WhenAll(stage.Select(s => _services[s].WaitReadyAsync(ReadyTimeout, ct)));
     }
 
-    private Dictionary<string, string> EnvironmentOf(LayerService service, ChaosOptions options)
+    private Dictionary<string, string> EnvironmentOf(LayerService service, LayerSettings options)
     {
         var env = new Dictionary<string, string>
         {
@@ -173,26 +192,25 @@ internal sealed class LayerProcesses : IAsyncDisposable
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["DOTNET_NOLOGO"] = "1",
         };
-        string Store(string name) => Path.Combine(_folder, "data", name, name + ".db");
         var billingForCallers = BillingProxy?.BaseUrl ?? Url(LayerService.Billing);
         switch (service)
         {
             case LayerService.Inventory:
-                env["Store__Path"] = Store("inventory");
+                env["Store__Path"] = StorePath(LayerService.Inventory);
                 env["RabbitMq__Url"] = Broker!.AmqpUrl;
                 break;
             case LayerService.Billing:
-                env["Store__Path"] = Store("billing");
+                env["Store__Path"] = StorePath(LayerService.Billing);
                 env["RabbitMq__Url"] = Broker!.AmqpUrl;
                 // The billing participant calls billing through WireMock too, so choreography meets the same faults.
                 env["Choreography__SystemApiUrl"] = billingForCallers;
                 break;
             case LayerService.Shipping:
-                env["Store__Path"] = Store("shipping");
+                env["Store__Path"] = StorePath(LayerService.Shipping);
                 env["RabbitMq__Url"] = Broker!.AmqpUrl;
                 break;
             case LayerService.ProcessApi:
-                env["Store__Path"] = Store("process");
+                env["Store__Path"] = StorePath(LayerService.ProcessApi);
                 env["RabbitMq__Url"] = Broker!.AmqpUrl;
                 env["Flows__OrderFlow"] = options.OrderFlow;
                 env["SystemApis__Inventory__BaseUrl"] = Url(LayerService.Inventory);
@@ -200,7 +218,7 @@ internal sealed class LayerProcesses : IAsyncDisposable
                 env["SystemApis__Shipping__BaseUrl"] = Url(LayerService.Shipping);
                 break;
             case LayerService.ExperienceApi:
-                env["Store__Path"] = Store("experience");
+                env["Store__Path"] = StorePath(LayerService.ExperienceApi);
                 env["RabbitMq__Url"] = Broker!.AmqpUrl;
                 env["Catalog__InventoryUrl"] = Url(LayerService.Inventory);
                 break;
@@ -211,6 +229,11 @@ internal sealed class LayerProcesses : IAsyncDisposable
                 env["Partners__Directory__demo-ops__RateLimit__PermitLimit"] = "1000000";
                 env["Partners__Directory__demo-ops__RateLimit__Window"] = "00:00:10";
                 break;
+        }
+
+        foreach (var (name, value) in options.Environment.GetValueOrDefault(service) ?? new Dictionary<string, string>())
+        {
+            env[name] = value;
         }
 
         return env;

@@ -1,7 +1,7 @@
-namespace ApiLed.Chaos;
+namespace ApiLed.LayerRunner;
 
 /// <summary>The six services of the layer, each its own process.</summary>
-internal enum LayerService
+public enum LayerService
 {
     Inventory,
     Billing,

@@ -3,13 +3,13 @@ using System.Net;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace ApiLed.Chaos;
+namespace ApiLed.LayerRunner;
 
 /// <summary>
 /// A process this tool started (a service, WireMock): its output goes to a log file, it is ready when
 /// <c>GET {ReadyUrl}</c> answers 200, and it is only ever signalled through its own PID.
 /// </summary>
-internal sealed class OwnedProcess : IAsyncDisposable
+public sealed class OwnedProcess : IAsyncDisposable
 {
     private static readonly HttpClient Probe = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(3) };
     private readonly string _fileName;

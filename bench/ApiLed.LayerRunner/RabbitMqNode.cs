@@ -2,14 +2,14 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 
-namespace ApiLed.Chaos;
+namespace ApiLed.LayerRunner;
 
 /// <summary>
 /// A RabbitMQ node of the tool's own (<c>chaos-&lt;port&gt;@localhost</c>, its own AMQP and distribution ports, its
 /// database and logs in the run's folder, loopback only), so that stopping its app or the whole node touches nobody
 /// else's broker. Stopped at the end through <c>rabbitmqctl -n</c>, or by the PID in its own pid file.
 /// </summary>
-internal sealed class RabbitMqNode : IAsyncDisposable
+public sealed class RabbitMqNode : IAsyncDisposable
 {
     private static readonly TimeSpan CtlTimeout = TimeSpan.FromSeconds(90);
     private readonly string _server;
@@ -53,6 +53,9 @@ internal sealed class RabbitMqNode : IAsyncDisposable
     public string Folder { get; }
 
     /// <summary>The URL the services get (guest may connect from loopback).</summary>
+    /// <summary>The node's operating-system process (the Erlang VM), read from its pid file; null when unknown.</summary>
+    public int? ProcessId => File.Exists(_pidFile) && int.TryParse(File.ReadAllText(_pidFile).Trim(), out var pid) && pid > 1 ? pid : null;
+
     public string AmqpUrl => $"amqp://guest:guest@127.0.0.1:{AmqpPort}/";
 
     /// <summary>Starts a new node in <paramref name="folder"/> and waits until it runs.</summary>

@@ -1,7 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 
-namespace ApiLed.Chaos;
+namespace ApiLed.LayerRunner;
 
 /// <summary>
 /// WireMock standalone (the jar from the npm package <c>wiremock</c>, run on Java) in front of billing: a catch-all
@@ -10,7 +10,7 @@ namespace ApiLed.Chaos;
 /// another the request is proxied after 3.5 s (longer than the caller's 3 s attempt timeout), so one call in ten meets a
 /// fault, and a retried call meets a different state.
 /// </summary>
-internal sealed class WireMockProxy : IAsyncDisposable
+public sealed class WireMockProxy : IAsyncDisposable
 {
     public const int CycleLength = 20;
     public const int StallMilliseconds = 3500;

@@ -1,0 +1,132 @@
+using System.Globalization;
+
+namespace ApiLed.Bench;
+
+/// <summary>The bench's command line.</summary>
+public sealed record BenchOptions
+{
+    public static readonly string[] AllModes = ["orchestration", "hybrid", "choreography"];
+
+    /// <summary><c>compare</c> (the modes and the peer, each on a fresh layer), <c>modes</c> (only the modes) or <c>running</c> (a running layer).</summary>
+    public string Command { get; init; } = "compare";
+
+    public IReadOnlyList<string> Modes { get; init; } = AllModes;
+
+    public int Orders { get; init; } = 10_000;
+
+    public int Warmup { get; init; } = 500;
+
+    public IReadOnlyList<int> Concurrency { get; init; } = [64];
+
+    public bool Peer { get; init; } = true;
+
+    public int PeerPrefetch { get; init; } = 64;
+
+    public bool Build { get; init; } = true;
+
+    public string? Report { get; init; }
+
+    public string? Plot { get; init; }
+
+    /// <summary>Extra <c>NAME=VALUE</c> environment for the process API (e.g. <c>RabbitMq__Prefetch=64</c>), to try a setting.</summary>
+    public IReadOnlyDictionary<string, string> ProcessEnvironment { get; init; } = new Dictionary<string, string>();
+
+    public string Gateway { get; init; } = "http://127.0.0.1:8080";
+
+    public string Inventory { get; init; } = "http://127.0.0.1:5201";
+
+    public string ApiKey { get; init; } = Environment.GetEnvironmentVariable("APILED_API_KEY") ?? "ak_demo_bench_368ec653b2b1096eb956360e";
+
+    public const string Usage = """
+        ApiLed bench: sagas per second, latency, CPU per order per process and memory, for each flow mode, side by side
+        with MassTransit Courier doing the same HTTP work (bench/peers/masstransit-courier-http).
+
+          dotnet run --project bench/ApiLed.Bench -c Release -- compare            # the three modes and the peer
+          dotnet run --project bench/ApiLed.Bench -c Release -- modes --modes hybrid --orders 3000
+          dotnet run --project bench/ApiLed.Bench -c Release -- running --orders 400 --concurrency 64   # a layer started by ./run.sh
+
+        options
+          --modes LIST          orchestration,hybrid,choreography (default: all three)
+          --orders N            measured orders per run (default 10000)
+          --warmup N            orders before the measurement, not counted (default 500)
+          --concurrency LIST    requests in flight at the gateway; a list runs each (default 64)
+          --no-peer             leave the Courier peer out of `compare`
+          --peer-prefetch N     the peer's prefetch (default 64, its best measured)
+          --process-env N=V     an environment variable for the process API (repeatable), to try a setting
+          --report FILE         also write the results as JSON
+          --plot FILE           write an SVG of throughput and latency (default: bench-results.svg with `compare`)
+          --no-build            do not build ApiLed.sln (Release) first
+          --gateway URL --inventory URL --key KEY   for `running` (defaults: run.sh's ports, the demo-bench key)
+        Each run starts a layer of its own (its own RabbitMQ node, the six services on free ports, fresh stores) and
+        stops it afterwards; CPU is read from /proc for every process of it, the broker's Erlang VM and the bench itself.
+        """;
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var options = new BenchOptions();
+        var i = 0;
+        if (args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal))
+        {
+            options = options with { Command = args[0] };
+            i = 1;
+        }
+
+        if (options.Command is not ("compare" or "modes" or "running"))
+        {
+            throw new ArgumentException($"Unknown command '{options.Command}'; use compare, modes or running.");
+        }
+
+        var environment = new Dictionary<string, string>();
+        for (; i < args.Length; i++)
+        {
+            var name = args[i];
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value.");
+            int Number() => int.TryParse(Value(), CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw new ArgumentException($"{name} needs a positive whole number.");
+            options = name switch
+            {
+                "--modes" => options with { Modes = ModesOf(Value()) },
+                "--orders" => options with { Orders = Number() },
+                "--warmup" => options with { Warmup = int.TryParse(Value(), CultureInfo.InvariantCulture, out var w) && w >= 0 ? w : throw new ArgumentException("--warmup needs a whole number.") },
+                "--concurrency" => options with { Concurrency = [.. Value().Split(',').Select(c => int.TryParse(c, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw new ArgumentException("--concurrency needs positive whole numbers."))] },
+                "--no-peer" => options with { Peer = false },
+                "--peer-prefetch" => options with { PeerPrefetch = Number() },
+                "--process-env" => AddEnvironment(options, environment, Value()),
+                "--report" => options with { Report = Path.GetFullPath(Value()) },
+                "--plot" => options with { Plot = Path.GetFullPath(Value()) },
+                "--no-build" => options with { Build = false },
+                "--gateway" => options with { Gateway = Value() },
+                "--inventory" => options with { Inventory = Value() },
+                "--key" => options with { ApiKey = Value() },
+                _ => throw new ArgumentException($"Unknown option '{name}'."),
+            };
+        }
+
+        return options.Command == "compare" && options.Plot is null ? options with { Plot = Path.GetFullPath("bench-results.svg") } : options;
+    }
+
+    private static BenchOptions AddEnvironment(BenchOptions options, Dictionary<string, string> environment, string pair)
+    {
+        var at = pair.IndexOf('=', StringComparison.Ordinal);
+        if (at <= 0)
+        {
+            throw new ArgumentException($"--process-env needs NAME=VALUE, not '{pair}'.");
+        }
+
+        environment[pair[..at]] = pair[(at + 1)..];
+        return options with { ProcessEnvironment = environment };
+    }
+
+    private static string[] ModesOf(string list)
+    {
+        var modes = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var mode in modes)
+        {
+            if (!AllModes.Contains(mode))
+            {
+                throw new ArgumentException($"Unknown mode '{mode}'; use {string.Join(", ", AllModes)}.");
+            }
+        }
+
+        return modes;
+    }
+}

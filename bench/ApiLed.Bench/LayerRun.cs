@@ -1,0 +1,119 @@
+using ApiLed.LayerRunner;
+
+namespace ApiLed.Bench;
+
+/// <summary>One measured run of the layer in one flow mode, on a layer of its own.</summary>
+public static class LayerRun
+{
+    public const string BenchPartner = "demo-bench";
+
+    private const double Mb = 1024 * 1024;
+
+    public static string FlowOf(string mode) => mode switch
+    {
+        "orchestration" => "order-fulfillment-orchestrated",
+        "choreography" => "order-fulfillment-choreographed",
+        _ => "order-fulfillment",
+    };
+
+    public static async Task<BenchResult> RunAsync(string mode, int concurrency, BenchOptions options, string root, Action<string> say,
+        CancellationToken ct)
+    {
+        var folder = Directory.CreateTempSubdirectory($"apiled-bench-{mode}-").FullName;
+        var settings = new LayerSettings
+        {
+            OrderFlow = FlowOf(mode),
+            Build = false,
+            Environment = new Dictionary<LayerService, IReadOnlyDictionary<string, string>> { [LayerService.ProcessApi] = options.ProcessEnvironment },
+        };
+        say($"{mode}, concurrency {concurrency}: starting a layer of its own in {folder}");
+        await using (var layer = await LayerProcesses.StartAsync(settings, root, folder, s => { }, ct))
+        {
+            var pids = Pids(layer);
+            await Task.Delay(TimeSpan.FromSeconds(3), ct);
+            var idle = Rss(pids);
+
+            using var gateway = new HttpClient { BaseAddress = new Uri(layer.Endpoints.GatewayUrl), Timeout = TimeSpan.FromSeconds(30) };
+            gateway.DefaultRequestHeaders.Add("X-Api-Key", LayerEndpoints.DemoBenchKey);
+            using var inventory = new HttpClient { BaseAddress = new Uri(layer.BaseUrl(LayerService.Inventory)), Timeout = TimeSpan.FromSeconds(30) };
+            var sku = $"SKU-BENCH-{mode.ToUpperInvariant()}-{concurrency}";
+            using (var stock = await inventory.PutAsync($"/api/v1/stock/{sku}", System.Net.Http.Json.JsonContent.Create(
+                       new { name = "Bench item", unitPriceCents = 100, onHand = options.Warmup + options.Orders }), ct))
+            {
+                stock.EnsureSuccessStatusCode();
+            }
+
+            var load = new OrderLoad(gateway, sku);
+            var readModel = new ReadModel(layer.StorePath(LayerService.ExperienceApi), BenchPartner);
+            if (options.Warmup > 0)
+            {
+                say($"  warm-up: {options.Warmup} orders");
+                var warm = await load.PlaceAsync("warm", options.Warmup, concurrency, ct);
+                if (!await readModel.WaitTerminalAsync("warm", warm.Accepted, TimeSpan.FromMinutes(5), ct))
+                {
+                    throw new InvalidOperationException($"The warm-up orders did not all finish within 5 minutes (logs: {layer.LogDirectory}).");
+                }
+            }
+
+            say($"  measuring: {options.Orders} orders");
+            var start = CpuSnapshot.Take(pids);
+            CpuSnapshot end;
+            OrderLoad.Result placed;
+            IReadOnlyDictionary<string, long> peaks;
+            await using (var memory = new MemoryWatch(pids))
+            {
+                placed = await load.PlaceAsync("run", options.Orders, concurrency, ct);
+                if (!await readModel.WaitTerminalAsync("run", placed.Accepted, TimeSpan.FromMinutes(15), ct))
+                {
+                    throw new InvalidOperationException($"The measured orders did not all finish within 15 minutes (logs: {layer.LogDirectory}).");
+                }
+
+                end = CpuSnapshot.Take(pids);
+                peaks = memory.Peaks;
+            }
+
+            var times = await readModel.TimesAsync("run", ct);
+            var terminalMs = times.Select(t => (t.UpdatedAt - t.AcceptedAt).TotalMilliseconds).ToList();
+            var span = times.Max(t => t.UpdatedAt) - times.Min(t => t.AcceptedAt);
+            var result = new BenchResult
+            {
+                Name = mode,
+                Orders = placed.Accepted,
+                Concurrency = concurrency,
+                Completed = times.Count(t => t.Status == "completed"),
+                Failed = times.Count(t => t.Status != "completed"),
+                CompletedPerSecond = times.Count / span.TotalSeconds,
+                AcceptedPerSecond = placed.Accepted / placed.Elapsed.TotalSeconds,
+                AcceptP50Ms = Percentiles.Of(placed.AcceptMs, 50),
+                AcceptP99Ms = Percentiles.Of(placed.AcceptMs, 99),
+                TerminalP50Ms = Percentiles.Of(terminalMs, 50),
+                TerminalP99Ms = Percentiles.Of(terminalMs, 99),
+                CpuMsPerOrder = end.PerOrderSince(start, placed.Accepted),
+                IdleRssMb = idle,
+                PeakRssMb = peaks.ToDictionary(p => p.Key, p => p.Value / Mb),
+                Note = placed.Refused > 0 ? $"{placed.Refused} orders refused" : null,
+            };
+            say($"  {result.CompletedPerSecond:0.0} sagas/s, terminal p50 {result.TerminalP50Ms:0} ms, {result.CpuMsPerOrder["machine"]:0.00} CPU-ms per order (machine)");
+            return result;
+        }
+    }
+
+    /// <summary>The layer's processes by name: the six services, the broker's Erlang VM and the bench itself.</summary>
+    public static Dictionary<string, int> Pids(LayerProcesses layer)
+    {
+        var pids = Enum.GetValues<LayerService>()
+            .Where(s => layer.ProcessId(s) is not null)
+            .ToDictionary(LayerProcesses.NameOf, s => layer.ProcessId(s)!.Value);
+        if (layer.Broker?.ProcessId is { } broker)
+        {
+            pids["rabbitmq"] = broker;
+        }
+
+        pids["bench"] = Environment.ProcessId;
+        return pids;
+    }
+
+    public static Dictionary<string, double> Rss(IReadOnlyDictionary<string, int> pids) =>
+        pids.Where(p => p.Key != "bench")
+            .ToDictionary(p => p.Key, p => (ProcessCpu.ResidentBytes(p.Value) ?? 0) / Mb);
+}

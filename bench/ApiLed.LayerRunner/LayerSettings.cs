@@ -1,0 +1,21 @@
+namespace ApiLed.LayerRunner;
+
+/// <summary>How a bench tool starts its own layer.</summary>
+public sealed record LayerSettings
+{
+    /// <summary>The value of the process API's <c>Flows__OrderFlow</c>: the flow new orders run.</summary>
+    public required string OrderFlow { get; init; }
+
+    /// <summary>Place WireMock in front of billing (for the process API and billing's participant).</summary>
+    public bool BillingProxy { get; init; }
+
+    /// <summary>The WireMock standalone jar (null: <c>APILED_WIREMOCK_JAR</c>, then tests/tools/node_modules).</summary>
+    public string? WireMockJar { get; init; }
+
+    /// <summary>Build ApiLed.sln (Release) before starting.</summary>
+    public bool Build { get; init; } = true;
+
+    /// <summary>More environment variables per service, laid over the ones the layer sets (e.g. a prefetch to try).</summary>
+    public IReadOnlyDictionary<LayerService, IReadOnlyDictionary<string, string>> Environment { get; init; } =
+        new Dictionary<LayerService, IReadOnlyDictionary<string, string>>();
+}
