@@ -19,7 +19,7 @@ public static class LayerRun
     public static async Task<BenchResult> RunAsync(string mode, int concurrency, BenchOptions options, string root, Action<string> say,
         CancellationToken ct)
     {
-        var folder = Directory.CreateTempSubdirectory($"apiled-bench-{mode}-").FullName;
+        var folder = RunFolder.Create($"{mode}-c{concurrency}");
         var settings = new LayerSettings
         {
             OrderFlow = FlowOf(mode),

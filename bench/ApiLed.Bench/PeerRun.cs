@@ -27,7 +27,7 @@ public static class PeerRun
 
     public static async Task<BenchResult> RunAsync(string peerDll, BenchOptions options, string root, Action<string> say, CancellationToken ct)
     {
-        var folder = Directory.CreateTempSubdirectory("apiled-bench-peer-").FullName;
+        var folder = RunFolder.Create("courier-peer");
         say($"MassTransit Courier peer, prefetch {options.PeerPrefetch}: starting a layer of its own (for its system APIs and broker) in {folder}");
         await using var layer = await LayerProcesses.StartAsync(new LayerSettings { OrderFlow = LayerRun.FlowOf("orchestration"), Build = false },
             root, folder, s => { }, ct);
