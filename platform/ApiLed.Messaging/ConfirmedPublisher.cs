@@ -104,7 +104,7 @@ public sealed partial class ConfirmedPublisher : IAsyncDisposable
         activity?.SetTag("messaging.rabbitmq.destination.routing_key", message.RoutingKey);
         activity?.SetTag("messaging.message.id", message.MessageId);
         var properties = MessageEnvelope.CreateProperties(message.MessageId, message.Type, source, message.Time, message.CorrelationId,
-            MessageEnvelope.CurrentTraceParent() ?? message.TraceParent);
+            MessageEnvelope.CurrentTraceParent() ?? message.TraceParent, message.AlsoRoutedTo);
         try
         {
             return on.BasicPublishAsync(message.Exchange, message.RoutingKey, mandatory: false, properties, message.Body, ct).AsTask();

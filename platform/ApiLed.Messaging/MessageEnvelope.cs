@@ -19,8 +19,11 @@ public static class MessageEnvelope
     public const string CorrelationId = "x-correlation-id";
     public const string TraceParent = "traceparent";
 
+    /// <summary>RabbitMQ's sender-selected distribution header: more routing keys, removed before delivery.</summary>
+    public const string Bcc = "BCC";
+
     public static BasicProperties CreateProperties(string messageId, string type, string source, DateTimeOffset time,
-        string? correlationId, string? traceParent)
+        string? correlationId, string? traceParent, IReadOnlyList<string>? alsoRoutedTo = null)
     {
         var headers = new Dictionary<string, object?>
         {
@@ -38,6 +41,11 @@ public static class MessageEnvelope
         if (traceParent is not null)
         {
             headers[TraceParent] = traceParent;
+        }
+
+        if (alsoRoutedTo is { Count: > 0 })
+        {
+            headers[Bcc] = alsoRoutedTo.Select(key => (object?)key).ToList();
         }
 
         return new BasicProperties

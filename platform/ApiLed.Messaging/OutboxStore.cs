@@ -40,31 +40,37 @@ public sealed class OutboxStore
             created_at     TEXT NOT NULL,
             published_at   TEXT,
             attempts       INTEGER NOT NULL DEFAULT 0,
-            last_error     TEXT);
+            last_error     TEXT,
+            also_routed_to TEXT);
         CREATE INDEX IF NOT EXISTS ix_outbox_pending ON outbox (published_at, seq);
         """ + InboxStore.Schema;
+
+    /// <summary>Brings an outbox created by an earlier version up to this schema.</summary>
+    public Task UpgradeAsync(CancellationToken ct) => database.AddColumnIfMissingAsync("outbox", "also_routed_to", "TEXT", ct);
 
     /// <summary>Adds a message inside the caller's transaction; the relay is woken when it commits.</summary>
     public async Task EnqueueAsync(SqliteConnection connection, SqliteTransaction transaction, OutboundMessage message, CancellationToken ct)
     {
         await connection.ExecuteAsync(
             """
-            INSERT INTO outbox (message_id, exchange, routing_key, type, correlation_id, traceparent, body, created_at)
-            VALUES ($id, $exchange, $key, $type, $correlation, $trace, $body, $at)
+            INSERT INTO outbox (message_id, exchange, routing_key, type, correlation_id, traceparent, body, created_at, also_routed_to)
+            VALUES ($id, $exchange, $key, $type, $correlation, $trace, $body, $at, $also)
             ON CONFLICT (message_id) DO NOTHING
             """,
             transaction, ct,
             ("$id", message.MessageId), ("$exchange", message.Exchange), ("$key", message.RoutingKey), ("$type", message.Type),
             ("$correlation", CorrelationContext.Current), ("$trace", MessageEnvelope.CurrentTraceParent()),
-            ("$body", JsonSerializer.Serialize(message.Data, JsonSerializerOptions.Web)), ("$at", DateTimeOffset.UtcNow.ToStoreText()));
+            ("$body", JsonSerializer.Serialize(message.Data, JsonSerializerOptions.Web)), ("$at", DateTimeOffset.UtcNow.ToStoreText()),
+            ("$also", message.AlsoRoutedTo is { Count: > 0 } keys ? string.Join(' ', keys) : null));
         Interlocked.Exchange(ref enqueuedSinceCommit, 1);
     }
 
     public Task<List<OutboxRow>> PendingAsync(int max, CancellationToken ct) => database.ReadAsync(connection =>
         connection.QueryAsync(
-            "SELECT seq, message_id, exchange, routing_key, type, correlation_id, traceparent, body, created_at FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $max",
+            "SELECT seq, message_id, exchange, routing_key, type, correlation_id, traceparent, body, created_at, also_routed_to FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $max",
             r => new OutboxRow(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4),
-                r.GetNullableString("correlation_id"), r.GetNullableString("traceparent"), r.GetString(7), r.GetTimestamp("created_at")),
+                r.GetNullableString("correlation_id"), r.GetNullableString("traceparent"), r.GetString(7), r.GetTimestamp("created_at"),
+                r.GetNullableString("also_routed_to")?.Split(' ', StringSplitOptions.RemoveEmptyEntries)),
             null, ct, ("$max", max)), ct);
 
     public Task<long> PendingCountAsync(CancellationToken ct) => database.ReadAsync(connection =>

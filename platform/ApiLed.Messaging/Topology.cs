@@ -6,6 +6,9 @@ namespace ApiLed.Messaging;
 public sealed record QueueSpec(string Name, IReadOnlyList<QueueBinding> Bindings)
 {
     public string DeadLetterQueue => Name + ".dead-letter";
+
+    /// <summary>Bindings an earlier version declared and this one removes at start-up (unbinding one that is not there is harmless).</summary>
+    public IReadOnlyList<QueueBinding> RetiredBindings { get; init; } = [];
 }
 
 public sealed record QueueBinding(string Exchange, string RoutingKey);
@@ -63,6 +66,11 @@ public static class Topology
         foreach (var binding in spec.Bindings)
         {
             await channel.QueueBindAsync(spec.Name, binding.Exchange, binding.RoutingKey, cancellationToken: ct);
+        }
+
+        foreach (var retired in spec.RetiredBindings)
+        {
+            await channel.QueueUnbindAsync(spec.Name, retired.Exchange, retired.RoutingKey, cancellationToken: ct);
         }
     }
 }

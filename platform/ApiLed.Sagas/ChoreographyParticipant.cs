@@ -14,8 +14,9 @@ public sealed record ParticipantIdentity(string System)
 }
 
 /// <summary>
-/// A choreography participant: the event adapter beside one system API. It reads every saga event (its own
-/// queue <c>{system}.choreography</c>, bound <c>#</c>); the event carries the whole saga with its flow definition,
+/// A choreography participant: the event adapter beside one system API. It reads the saga events whose next action
+/// is its system's (its own queue <c>{system}.choreography</c>, bound to <c>choreography.{system}</c>, see
+/// <see cref="ChoreographyQueues"/>); the event carries the whole saga with its flow definition,
 /// so the participant works out the saga's next action itself and acts only when that action calls its own
 /// system: it runs the step (or its compensation) against the system API, then publishes its own success,
 /// failure or compensation event, and the saga's outcome when its action settled the saga. No coordinator is

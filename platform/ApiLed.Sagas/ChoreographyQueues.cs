@@ -2,10 +2,42 @@ using ApiLed.Messaging;
 
 namespace ApiLed.Sagas;
 
-/// <summary>The queue of each system's choreography participant: <c>{system}.choreography</c>, fed every saga event.</summary>
+/// <summary>
+/// Where choreographed saga events go besides their own routing key. An event of a choreographed saga is also routed
+/// (RabbitMQ's <c>BCC</c> header) to <c>choreography.{system}</c> of the one system whose turn it is, and to
+/// <c>choreography.tracker</c>; each participant's queue <c>{system}.choreography</c> is bound to its own key only,
+/// so it receives the events it acts on and no others, and the process API's tracker receives choreographed sagas only.
+/// Subscribers of the events themselves (bound to their routing keys, or <c>#</c>) receive every event as before.
+/// </summary>
 public static class ChoreographyQueues
 {
+    /// <summary>The prefix of the participants' and the tracker's routing keys; flows cannot name events under it.</summary>
+    public const string KeyPrefix = "choreography.";
+
+    public const string TrackerKey = KeyPrefix + "tracker";
+
     public static string For(string system) => system + ".choreography";
 
-    public static QueueSpec SpecFor(string system) => new(For(system), [new QueueBinding(Topology.EventsExchange, "#")]);
+    /// <summary>The routing key that reaches the participant of <paramref name="system"/>.</summary>
+    public static string KeyFor(string system) => KeyPrefix + system;
+
+    public static QueueSpec SpecFor(string system) => new(For(system), [new QueueBinding(Topology.EventsExchange, KeyFor(system))])
+    {
+        RetiredBindings = [new QueueBinding(Topology.EventsExchange, "#")], // before: every saga event, to be ignored but for a few
+    };
+
+    /// <summary>
+    /// The keys an event of <paramref name="saga"/> (as it stands when the event is made) is also routed by: the tracker
+    /// and the participant whose turn it is, while the participants run the saga; none for orchestrated and hybrid
+    /// sagas, and none once the process API took the saga over.
+    /// </summary>
+    public static IReadOnlyList<string>? AlsoRouteTo(SagaState saga)
+    {
+        if (saga.Definition?.Mode != Flows.FlowModes.Choreography || saga.TakenOver)
+        {
+            return null;
+        }
+
+        return SagaTransitions.Next(saga).System is { } system ? [TrackerKey, KeyFor(system)] : [TrackerKey];
+    }
 }

@@ -215,7 +215,8 @@ public static class SagaTransitions
 
     /// <summary>A saga event: type <c>apiled.{name}.v2</c>, body the whole saga (readable as a v1 <see cref="SagaProgressEvent"/>).</summary>
     public static OutboundMessage Event(SagaState saga, string routingKey, int version) => new(
-        $"{saga.OrderId}/{version}/{routingKey}", Topology.EventsExchange, routingKey, MessageTypes.SagaEvent(routingKey), Snapshot(saga, version));
+        $"{saga.OrderId}/{version}/{routingKey}", Topology.EventsExchange, routingKey, MessageTypes.SagaEvent(routingKey), Snapshot(saga, version),
+        ChoreographyQueues.AlsoRouteTo(saga));
 
     /// <summary>The same key on every attempt and after every restart, in every mode: the system acts once.</summary>
     public static string IdempotencyKey(SagaState saga, string step, string operation) => $"{saga.OrderId}/{step}/{operation}";

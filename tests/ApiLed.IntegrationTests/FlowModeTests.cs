@@ -168,10 +168,43 @@ public sealed class ChoreographyModeTests(ChoreographyModeTests.Fixture layer) :
     }
 
     [Fact]
+    public async Task Each_participant_is_bound_to_its_own_turn_and_a_new_subscriber_still_receives_every_event_once()
+    {
+        var listener = "test.every-event." + Guid.NewGuid().ToString("N");
+        await Layer.Broker.DeclareQueueAsync(listener, "apiled.events", "#");
+        var sku = LayerHttp.NewSku();
+        await Layer.InventoryClient.SetStockAsync(sku, onHand: 1);
+
+        var orderId = await Layer.GatewayClient.PlaceOrderAsync(LayerHttp.Order(sku));
+        Assert.Equal("completed", (await Layer.GatewayClient.WaitForTerminalAsync(orderId)).Status);
+
+        var events = await Layer.Broker.WaitForMessagesAsync(listener, 5, TimeSpan.FromSeconds(30));
+        var ofOrder = events.Where(e => e.MessageId!.StartsWith(orderId + "/", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["order.processing", "inventory.reserved", "payment.charged", "shipment.created", "order.completed"],
+            ofOrder.Select(e => e.RoutingKey));
+        Assert.Equal(ofOrder.Count, ofOrder.Select(e => e.MessageId).Distinct().Count());
+        Assert.All(ofOrder, e => Assert.Null(e.Header("BCC"))); // the extra routing keys are removed before delivery
+
+        var bindings = await RabbitMqTestBroker.RabbitMqCtlAsync(
+            ["list_bindings", "-p", Layer.Broker.VirtualHost, "source_name", "destination_name", "routing_key", "--no-table-headers", "--quiet"]);
+        var fromEvents = bindings.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => line.Split('\t'))
+            .Where(b => b.Length == 3 && b[0] == "apiled.events")
+            .ToLookup(b => b[1], b => b[2]);
+        foreach (var system in new[] { "inventory", "billing", "shipping" })
+        {
+            Assert.Equal([$"choreography.{system}"], fromEvents[$"{system}.choreography"]);
+        }
+
+        Assert.Equal(["choreography.tracker"], fromEvents["process.saga-tracker"]);
+    }
+
+    [Fact]
     public async Task A_saga_event_a_participant_cannot_read_is_dead_lettered()
     {
         var messageId = "bad-event-" + Guid.NewGuid().ToString("N");
-        await Layer.Broker.PublishAsync("apiled.events", "inventory.reserved", messageId, "apiled.inventory.reserved.v2", "{ not json");
+        // Routed as the events of a choreographed saga reach the inventory participant (see ChoreographyQueues).
+        await Layer.Broker.PublishAsync("apiled.events", "choreography.inventory", messageId, "apiled.inventory.reserved.v2", "{ not json");
 
         var dead = await Layer.Broker.WaitForMessagesAsync("inventory.choreography.dead-letter", 1, TimeSpan.FromSeconds(30));
         Assert.Contains(dead, m => m.MessageId == messageId);

@@ -65,17 +65,9 @@ public sealed class OrderStore(SqliteDatabase database, OutboxStore outbox)
     public async Task InitializeAsync(CancellationToken ct)
     {
         await database.MigrateAsync(Schema + OutboxStore.Schema, ct);
+        await outbox.UpgradeAsync(ct);
         // Stores created before notifications carried the correlation id get the column.
-        await database.WriteAsync(async (c, tx) =>
-        {
-            var columns = await c.QueryAsync("SELECT name FROM pragma_table_info('notifications')", r => r.GetString(0), tx, ct);
-            if (!columns.Contains("correlation_id"))
-            {
-                await c.ExecuteAsync("ALTER TABLE notifications ADD COLUMN correlation_id TEXT", tx, ct);
-            }
-
-            return true;
-        }, ct);
+        await database.AddColumnIfMissingAsync("notifications", "correlation_id", "TEXT", ct);
     }
 
     /// <summary>

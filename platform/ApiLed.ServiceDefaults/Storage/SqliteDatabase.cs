@@ -59,6 +59,18 @@ public sealed class SqliteDatabase(IOptions<StoreOptions> options) : IHealthChec
         await connection.ExecuteAsync(schema, null, ct);
     }
 
+    /// <summary>Adds <paramref name="column"/> to <paramref name="table"/> when a store created by an earlier version lacks it.</summary>
+    public Task AddColumnIfMissingAsync(string table, string column, string definition, CancellationToken ct) => WriteAsync(async (c, tx) =>
+    {
+        var columns = await c.QueryAsync($"SELECT name FROM pragma_table_info('{table}')", r => r.GetString(0), tx, ct);
+        if (!columns.Contains(column))
+        {
+            await c.ExecuteAsync($"ALTER TABLE {table} ADD COLUMN {column} {definition}", tx, ct);
+        }
+
+        return true;
+    }, ct);
+
     public async Task<T> ReadAsync<T>(Func<SqliteConnection, Task<T>> read, CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);

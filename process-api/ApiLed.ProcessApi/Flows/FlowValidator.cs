@@ -93,6 +93,10 @@ public static class FlowValidator
                     {
                         Fail($"{eventAt} '{name}' is not a valid routing key (dot-separated words, no wildcards).");
                     }
+                    else if (name.StartsWith(ChoreographyQueues.KeyPrefix, StringComparison.Ordinal))
+                    {
+                        Fail($"{eventAt} '{name}' starts with '{ChoreographyQueues.KeyPrefix}', which is reserved for routing events to the participants.");
+                    }
                     else if (SagaTransitions.ReservedEvents.Contains(name))
                     {
                         Fail($"{eventAt} '{name}' is the saga's own outcome event; a step cannot emit it (the event wiring would loop back to the start).");

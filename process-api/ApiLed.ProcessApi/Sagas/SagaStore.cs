@@ -38,7 +38,11 @@ public sealed partial class SagaStore(SqliteDatabase database, OutboxStore outbo
         CREATE INDEX IF NOT EXISTS ix_saga_history_order ON saga_history (order_id, id);
         """;
 
-    public Task InitializeAsync(CancellationToken ct) => database.MigrateAsync(Schema + OutboxStore.Schema, ct);
+    public async Task InitializeAsync(CancellationToken ct)
+    {
+        await database.MigrateAsync(Schema + OutboxStore.Schema, ct);
+        await outbox.UpgradeAsync(ct);
+    }
 
     /// <summary>Creates the saga of an order, or returns the one that exists (a repeated command).</summary>
     public Task<(SagaState Saga, bool Created)> StartAsync(SagaState fresh, IReadOnlyList<OutboundMessage> messages, CancellationToken ct) =>

@@ -6,13 +6,17 @@ using ApiLed.Sagas.Flows;
 namespace ApiLed.ProcessApi.Sagas;
 
 /// <summary>
-/// Follows the events of choreographed sagas (its own queue <c>process.saga-tracker</c>, bound <c>#</c>) and keeps
+/// Follows the events of choreographed sagas (its own queue <c>process.saga-tracker</c>, bound to
+/// <c>choreography.tracker</c>, the key every event of a choreographed saga is also routed by) and keeps
 /// their state and history in the saga store, so <c>GET /api/v1/sagas/{id}</c> shows a choreographed order as
 /// fully as an orchestrated one. It calls nothing; flagging sagas that stall is <see cref="SagaRecovery"/>'s job.
 /// </summary>
 public sealed class SagaTracker(SagaStore store, ILogger<SagaTracker> logger) : IMessageHandler
 {
-    public static readonly QueueSpec Queue = new("process.saga-tracker", [new QueueBinding(Topology.EventsExchange, "#")]);
+    public static readonly QueueSpec Queue = new("process.saga-tracker", [new QueueBinding(Topology.EventsExchange, ChoreographyQueues.TrackerKey)])
+    {
+        RetiredBindings = [new QueueBinding(Topology.EventsExchange, "#")], // before: every saga event, orchestrated ones ignored
+    };
 
     public async Task<MessageDisposition> HandleAsync(IncomingMessage message, CancellationToken ct)
     {

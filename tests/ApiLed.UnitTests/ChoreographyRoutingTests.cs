@@ -1,0 +1,88 @@
+using ApiLed.Contracts;
+using ApiLed.Sagas;
+using ApiLed.Sagas.Flows;
+using ApiLed.Sagas.SystemApis;
+
+namespace ApiLed.UnitTests;
+
+/// <summary>
+/// An event of a choreographed saga is also routed to the tracker and to the one participant whose turn it is; events
+/// of orchestrated and hybrid sagas, and of sagas the process API took over, reach no participant.
+/// </summary>
+public sealed class ChoreographyRoutingTests
+{
+    [Fact]
+    public void The_first_event_of_a_choreographed_saga_goes_to_the_first_steps_system()
+    {
+        var saga = Saga(FlowModes.Choreography);
+
+        var message = SagaTransitions.Event(saga, SagaTransitions.ProcessingEvent, 1);
+
+        Assert.Equal(["choreography.tracker", "choreography.inventory"], message.AlsoRoutedTo);
+    }
+
+    [Fact]
+    public void After_a_step_succeeds_the_event_goes_to_the_next_steps_system()
+    {
+        var saga = Saga(FlowModes.Choreography);
+        SagaTransitions.CompleteStep(saga, saga.Steps[0], saga.DefinitionOf(saga.Steps[0]), new StepOutcome.Succeeded(null), 1);
+
+        Assert.Equal(["choreography.tracker", "choreography.billing"], SagaTransitions.Event(saga, "inventory.reserved", 2).AlsoRoutedTo);
+    }
+
+    [Fact]
+    public void After_a_step_fails_the_event_goes_to_the_system_that_compensates()
+    {
+        var saga = Saga(FlowModes.Choreography);
+        SagaTransitions.CompleteStep(saga, saga.Steps[0], saga.DefinitionOf(saga.Steps[0]), new StepOutcome.Succeeded(null), 1);
+        SagaTransitions.CompleteStep(saga, saga.Steps[1], saga.DefinitionOf(saga.Steps[1]), new StepOutcome.Rejected(402, "declined"), 1);
+
+        Assert.Equal(["choreography.tracker", "choreography.inventory"], SagaTransitions.Event(saga, "payment.failed", 3).AlsoRoutedTo);
+    }
+
+    [Fact]
+    public void The_outcome_event_goes_to_the_tracker_only()
+    {
+        var saga = Saga(FlowModes.Choreography);
+        foreach (var step in saga.Steps)
+        {
+            SagaTransitions.CompleteStep(saga, step, saga.DefinitionOf(step), new StepOutcome.Succeeded(null), 1);
+        }
+
+        SagaTransitions.Finish(saga, SagaStatuses.Completed);
+
+        Assert.Equal(["choreography.tracker"], SagaTransitions.Event(saga, SagaTransitions.CompletedEvent, 5).AlsoRoutedTo);
+    }
+
+    [Theory]
+    [InlineData(FlowModes.Orchestration)]
+    [InlineData(FlowModes.Hybrid)]
+    public void Events_of_sagas_the_process_api_runs_reach_no_participant(string mode) =>
+        Assert.Null(SagaTransitions.Event(Saga(mode), SagaTransitions.ProcessingEvent, 1).AlsoRoutedTo);
+
+    [Fact]
+    public void Events_of_a_saga_taken_over_reach_no_participant()
+    {
+        var saga = Saga(FlowModes.Choreography);
+        SagaTransitions.TakeOver(saga, "reserve-inventory", "stalled");
+
+        Assert.Null(SagaTransitions.Event(saga, SagaTransitions.FailedEvent, 1001).AlsoRoutedTo);
+    }
+
+    private static SagaState Saga(string mode)
+    {
+        var flow = new FlowDefinition
+        {
+            Mode = mode,
+            Steps =
+            [
+                new StepDefinition { Name = "reserve-inventory", Operation = SystemOperations.ReserveInventory, Compensation = SystemOperations.ReleaseInventory },
+                new StepDefinition { Name = "charge-payment", Operation = SystemOperations.ChargePayment, Compensation = SystemOperations.RefundPayment },
+                new StepDefinition { Name = "create-shipment", Operation = SystemOperations.CreateShipment, Compensation = SystemOperations.CancelShipment },
+            ],
+        };
+        var order = new FulfillOrderCommand("ord", "p", "c", [new PricedOrderLine("SKU-A", 1, 500)], 500, "EUR", "card",
+            new ShippingAddress("A", "B", "C", "D", "GB"), DateTimeOffset.UtcNow);
+        return SagaState.Start(order, "flow", flow, null, DateTimeOffset.UtcNow);
+    }
+}
