@@ -31,6 +31,9 @@ public sealed record BenchOptions
     /// <summary>Extra <c>NAME=VALUE</c> environment for the process API (e.g. <c>RabbitMq__Prefetch=64</c>), to try a setting.</summary>
     public IReadOnlyDictionary<string, string> ProcessEnvironment { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Extra <c>NAME=VALUE</c> environment for every service (e.g. <c>Logging__LogLevel__Default=Warning</c>).</summary>
+    public IReadOnlyDictionary<string, string> ServiceEnvironment { get; init; } = new Dictionary<string, string>();
+
     public string Gateway { get; init; } = "http://127.0.0.1:8080";
 
     public string Inventory { get; init; } = "http://127.0.0.1:5201";
@@ -53,6 +56,7 @@ public sealed record BenchOptions
           --no-peer             leave the Courier peer out of `compare`
           --peer-prefetch N     the peer's prefetch (default 64, its best measured)
           --process-env N=V     an environment variable for the process API (repeatable), to try a setting
+          --env N=V             an environment variable for every service (repeatable)
           --report FILE         also write the results as JSON
           --plot FILE           write an SVG of throughput and latency (default: bench-results.svg with `compare`)
           --no-build            do not build ApiLed.sln (Release) first
@@ -77,6 +81,7 @@ public sealed record BenchOptions
         }
 
         var environment = new Dictionary<string, string>();
+        var everywhere = new Dictionary<string, string>();
         for (; i < args.Length; i++)
         {
             var name = args[i];
@@ -90,7 +95,8 @@ public sealed record BenchOptions
                 "--concurrency" => options with { Concurrency = [.. Value().Split(',').Select(c => int.TryParse(c, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw new ArgumentException("--concurrency needs positive whole numbers."))] },
                 "--no-peer" => options with { Peer = false },
                 "--peer-prefetch" => options with { PeerPrefetch = Number() },
-                "--process-env" => AddEnvironment(options, environment, Value()),
+                "--process-env" => options with { ProcessEnvironment = Add(environment, Value(), name) },
+                "--env" => options with { ServiceEnvironment = Add(everywhere, Value(), name) },
                 "--report" => options with { Report = Path.GetFullPath(Value()) },
                 "--plot" => options with { Plot = Path.GetFullPath(Value()) },
                 "--no-build" => options with { Build = false },
@@ -104,16 +110,16 @@ public sealed record BenchOptions
         return options.Command == "compare" && options.Plot is null ? options with { Plot = Path.GetFullPath("bench-results.svg") } : options;
     }
 
-    private static BenchOptions AddEnvironment(BenchOptions options, Dictionary<string, string> environment, string pair)
+    private static Dictionary<string, string> Add(Dictionary<string, string> environment, string pair, string option)
     {
         var at = pair.IndexOf('=', StringComparison.Ordinal);
         if (at <= 0)
         {
-            throw new ArgumentException($"--process-env needs NAME=VALUE, not '{pair}'.");
+            throw new ArgumentException($"{option} needs NAME=VALUE, not '{pair}'.");
         }
 
         environment[pair[..at]] = pair[(at + 1)..];
-        return options with { ProcessEnvironment = environment };
+        return environment;
     }
 
     private static string[] ModesOf(string list)

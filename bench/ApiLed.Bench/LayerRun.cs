@@ -24,7 +24,9 @@ public static class LayerRun
         {
             OrderFlow = FlowOf(mode),
             Build = false,
-            Environment = new Dictionary<LayerService, IReadOnlyDictionary<string, string>> { [LayerService.ProcessApi] = options.ProcessEnvironment },
+            Environment = Enum.GetValues<LayerService>().ToDictionary(s => s, s => (IReadOnlyDictionary<string, string>)
+                options.ServiceEnvironment.Concat(s == LayerService.ProcessApi ? options.ProcessEnvironment : [])
+                    .GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Last().Value)),
         };
         say($"{mode}, concurrency {concurrency}: starting a layer of its own in {folder}");
         await using (var layer = await LayerProcesses.StartAsync(settings, root, folder, s => { }, ct))

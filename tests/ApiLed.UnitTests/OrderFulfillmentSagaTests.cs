@@ -247,7 +247,7 @@ public sealed class OrderFulfillmentSagaTests : IDisposable
         HttpClient Client() => new(new ScriptedHandler(this)) { BaseAddress = new Uri("http://system.test") };
         var operations = new SystemOperations(new InventoryClient(Client()), new BillingClient(Client()), new ShippingClient(Client()));
         var options = Options.Create(new SagaOptions { Compensation = new CompensationPolicy { Retry = new RetryDefinition { MaxAttempts = 3, BaseDelay = TimeSpan.FromMilliseconds(1) } } });
-        return new OrderFulfillmentSaga(store, new SagaStepExecutor(operations, new StepPolicies(patience, clock ?? TimeProvider.System)), options, NullLogger<OrderFulfillmentSaga>.Instance);
+        return new OrderFulfillmentSaga(store, new SagaStepExecutor(operations, new StepPolicies(patience, clock ?? TimeProvider.System)), options, clock ?? TimeProvider.System, NullLogger<OrderFulfillmentSaga>.Instance);
     }
 
     public void Dispose()

@@ -20,12 +20,18 @@ public sealed record StoreOptions
 }
 
 /// <summary>
-/// A service's SQLite store. Writes go one at a time through <see cref="WriteAsync{T}"/> (an immediate
-/// transaction behind an in-process gate), so a conditional update is atomic under any concurrency.
+/// A service's SQLite store. Writes go through <see cref="WriteAsync{T}"/>: one writer at a time, each write in an
+/// immediate transaction (grouped with the writes that queued meanwhile), so a conditional update is atomic under any
+/// concurrency.
 /// </summary>
 public sealed class SqliteDatabase(IOptions<StoreOptions> options) : IHealthCheck, IDisposable
 {
-    private readonly SemaphoreSlim writeGate = new(1, 1);
+    /// <summary>The most writes committed in one transaction.</summary>
+    private const int MaxGroup = 64;
+
+    private readonly List<IGroupedWrite> pending = [];
+    private bool committing;
+    private SqliteConnection? writer;
 
     /// <summary>Raised after every committed write (the outbox relay wakes on it).</summary>
     public event Action? Committed;
@@ -77,28 +83,118 @@ public sealed class SqliteDatabase(IOptions<StoreOptions> options) : IHealthChec
         return await read(connection);
     }
 
-    /// <summary>Runs <paramref name="work"/> in one immediate transaction and commits it.</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/> in an immediate transaction and returns once it is committed. Writes that arrive
+    /// while one is committing are committed together (group commit): one transaction, one commit, each write inside its
+    /// own savepoint, so a write that throws is rolled back alone and its caller gets the exception, while the others
+    /// commit. Each write runs with its caller's execution context (correlation id, trace) and sees the writes queued
+    /// before it. A write must not call <see cref="WriteAsync{T}"/> itself.
+    /// </summary>
     public async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, CancellationToken ct)
     {
-        await writeGate.WaitAsync(ct);
-        var released = false;
+        ct.ThrowIfCancellationRequested();
+        var request = new GroupedWrite<T>(work, ExecutionContext.Capture(), ct);
+        bool leader;
+        lock (pending)
+        {
+            pending.Add(request);
+            leader = !committing;
+            committing = true;
+        }
+
+        if (leader)
+        {
+            // The writer runs on its own, in no caller's context: each write runs in its own caller's.
+            using (ExecutionContext.SuppressFlow())
+            {
+                _ = Task.Run(CommitPendingAsync, CancellationToken.None);
+            }
+        }
+
+        return await request.Completion.Task;
+    }
+
+    /// <summary>Commits what is pending, batch after batch, until nothing is; started by the write that found the writer idle.</summary>
+    private async Task CommitPendingAsync()
+    {
+        while (true)
+        {
+            List<IGroupedWrite> batch;
+            lock (pending)
+            {
+                if (pending.Count == 0)
+                {
+                    committing = false;
+                    return;
+                }
+
+                batch = pending.Count <= MaxGroup ? [.. pending] : pending.GetRange(0, MaxGroup);
+                pending.RemoveRange(0, batch.Count);
+            }
+
+            await CommitAsync(batch);
+        }
+    }
+
+    private async Task CommitAsync(List<IGroupedWrite> batch)
+    {
+        var done = new List<IGroupedWrite>(batch.Count);
         try
         {
-            await using var connection = await OpenAsync(ct);
-            await using var transaction = connection.BeginTransaction(deferred: false);
-            var result = await work(connection, transaction);
-            await transaction.CommitAsync(CancellationToken.None);
-            writeGate.Release();
-            released = true;
-            Committed?.Invoke();
-            return result;
-        }
-        finally
-        {
-            if (!released)
+            writer ??= await OpenAsync(CancellationToken.None);
+            await using var transaction = writer.BeginTransaction(deferred: false);
+            for (var i = 0; i < batch.Count; i++)
             {
-                writeGate.Release();
+                var write = batch[i];
+                if (write.Cancellation.IsCancellationRequested)
+                {
+                    write.Cancel();
+                    continue;
+                }
+
+                var savepoint = "w" + i;
+                transaction.Save(savepoint);
+                try
+                {
+                    await write.RunAsync(writer, transaction);
+                    transaction.Release(savepoint);
+                    done.Add(write);
+                }
+                catch (Exception ex)
+                {
+                    transaction.Rollback(savepoint);
+                    transaction.Release(savepoint);
+                    write.Fail(ex);
+                }
             }
+
+            await transaction.CommitAsync(CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            // The transaction (or the connection) failed: nothing of this batch is committed, and every caller hears so.
+            foreach (var write in batch)
+            {
+                write.Fail(ex);
+            }
+
+            if (writer is not null)
+            {
+                await writer.DisposeAsync();
+                writer = null;
+            }
+
+            return;
+        }
+
+        if (done.Count > 0)
+        {
+            Committed?.Invoke();
+        }
+
+        foreach (var write in done)
+        {
+            write.Succeed();
         }
     }
 
@@ -116,5 +212,5 @@ public sealed class SqliteDatabase(IOptions<StoreOptions> options) : IHealthChec
         }
     }
 
-    public void Dispose() => writeGate.Dispose();
+    public void Dispose() => writer?.Dispose();
 }

@@ -17,6 +17,7 @@ public sealed class OrderFulfillmentSaga(
     SagaStore store,
     SagaStepExecutor executor,
     IOptions<SagaOptions> options,
+    TimeProvider time,
     ILogger<OrderFulfillmentSaga> logger)
 {
     private static readonly System.Diagnostics.Metrics.Counter<long> Outcomes =
@@ -30,6 +31,7 @@ public sealed class OrderFulfillmentSaga(
         while (true)
         {
             ct.ThrowIfCancellationRequested();
+            var changes = new SagaChangeSet(saga, time);
             switch (SagaTransitions.Next(saga))
             {
                 case SagaAction.Done:
@@ -37,31 +39,40 @@ public sealed class OrderFulfillmentSaga(
                     Outcomes.Add(1, new KeyValuePair<string, object?>("status", saga.Status));
                     return;
                 case SagaAction.Finish finish:
-                    await SaveAsync(saga, SagaTransitions.Finish(saga, finish.Status));
+                    changes.Add(SagaTransitions.Finish(saga, finish.Status));
                     break;
                 case SagaAction.Execute execute:
-                    await SaveAsync(saga, SagaTransitions.StartStep(saga, execute.Step, execute.Definition));
+                    // The start is recorded with the outcome: the call carries the same Idempotency-Key on every attempt,
+                    // so a crash before the record repeats it and the system answers as the first time.
+                    changes.Add(SagaTransitions.StartStep(saga, execute.Step, execute.Definition));
                     var (outcome, attempts) = await executor.ExecuteAsync(saga, execute, ct);
-                    await SaveAsync(saga, SagaTransitions.CompleteStep(saga, execute.Step, execute.Definition, outcome, attempts));
+                    changes.Add(SagaTransitions.CompleteStep(saga, execute.Step, execute.Definition, outcome, attempts));
                     break;
                 case SagaAction.Compensate undo:
-                    await SaveAsync(saga, SagaTransitions.StartCompensation(undo.Step, undo.Definition));
+                    changes.Add(SagaTransitions.StartCompensation(undo.Step, undo.Definition));
                     var (undone, tries) = await executor.CompensateAsync(saga, undo, compensation, ct);
-                    var transition = SagaTransitions.CompleteCompensation(saga, undo.Step, undo.Definition, undone, tries);
+                    var transition = changes.Add(SagaTransitions.CompleteCompensation(saga, undo.Step, undo.Definition, undone, tries));
                     if (transition.Parked)
                     {
                         logger.LogError("Saga {OrderId} parked: {Detail}", saga.OrderId, transition.Detail);
                     }
 
-                    await SaveAsync(saga, transition);
                     break;
             }
+
+            // A saga whose last action settled it is finished in the same record.
+            if (SagaTransitions.Next(saga) is SagaAction.Finish settled && changes.Transitions.Count > 0 && !changes.Transitions[^1].Transition.Parked)
+            {
+                changes.Add(SagaTransitions.Finish(saga, settled.Status));
+            }
+
+            await SaveAsync(changes);
         }
     }
 
     /// <summary>
-    /// Records a transition. A transition already decided is recorded even while the host stops, so the stored
+    /// Records transitions. A transition already decided is recorded even while the host stops, so the stored
     /// state never lags a call that was made.
     /// </summary>
-    private Task SaveAsync(SagaState saga, SagaTransition transition) => store.RecordAsync(saga, transition, CancellationToken.None);
+    private Task SaveAsync(SagaChangeSet changes) => store.RecordAsync(changes, CancellationToken.None);
 }

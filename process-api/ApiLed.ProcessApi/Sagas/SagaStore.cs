@@ -74,19 +74,36 @@ public sealed partial class SagaStore(SqliteDatabase database, OutboxStore outbo
     /// <see cref="SagaConcurrencyException"/> if another writer got there first), its history line and the events it
     /// publishes, in one transaction. Every change the process API makes to a saga is recorded here.
     /// </summary>
-    public async Task RecordAsync(SagaState saga, SagaTransition transition, CancellationToken ct)
+    public Task RecordAsync(SagaState saga, SagaTransition transition, CancellationToken ct)
     {
-        saga.UpdatedAt = time.GetUtcNow();
-        var expected = saga.Version;
-        var version = expected + transition.VersionStep;
-        var messages = SagaTransitions.MessagesFor(saga, transition, version);
-        LogTransition(logger, saga.OrderId, version, transition.Kind, transition.Step, transition.Detail);
+        var changes = new SagaChangeSet(saga, time);
+        changes.Add(transition);
+        return RecordAsync(changes, ct);
+    }
+
+    /// <summary>Records the transitions of <paramref name="changes"/> in one transaction, as <see cref="RecordAsync(SagaState, SagaTransition, CancellationToken)"/> does one.</summary>
+    public async Task RecordAsync(SagaChangeSet changes, CancellationToken ct)
+    {
+        if (changes.IsEmpty)
+        {
+            return;
+        }
+
+        var saga = changes.Saga;
+        var expected = changes.ExpectedVersion;
+        var version = changes.ExpectedVersion;
+        foreach (var (transition, _) in changes.Transitions)
+        {
+            version += transition.VersionStep;
+            LogTransition(logger, saga.OrderId, version, transition.Kind, transition.Step, transition.Detail);
+        }
+
         await database.WriteAsync(async (c, tx) =>
         {
-            saga.Version = version;
+            saga.Version = changes.Version;
             var updated = await c.ExecuteAsync(
                 "UPDATE sagas SET status = $status, version = $version, data = $data, updated_at = $at WHERE order_id = $id AND version = $expected",
-                tx, ct, ("$id", saga.OrderId), ("$status", saga.Status), ("$version", version), ("$expected", expected),
+                tx, ct, ("$id", saga.OrderId), ("$status", saga.Status), ("$version", changes.Version), ("$expected", expected),
                 ("$data", JsonSerializer.Serialize(saga, JsonSerializerOptions.Web)), ("$at", saga.UpdatedAt.ToStoreText()));
             if (updated != 1)
             {
@@ -94,8 +111,12 @@ public sealed partial class SagaStore(SqliteDatabase database, OutboxStore outbo
                 throw new SagaConcurrencyException(saga.OrderId, expected);
             }
 
-            await AppendHistoryAsync(c, tx, saga.OrderId, new SagaHistoryEntry(saga.UpdatedAt, transition.Kind, transition.Step, transition.Detail), ct);
-            foreach (var message in messages)
+            foreach (var (transition, at) in changes.Transitions)
+            {
+                await AppendHistoryAsync(c, tx, saga.OrderId, new SagaHistoryEntry(at, transition.Kind, transition.Step, transition.Detail), ct);
+            }
+
+            foreach (var message in changes.Messages)
             {
                 await outbox.EnqueueAsync(c, tx, message, ct);
             }
