@@ -20,6 +20,9 @@ public sealed record BenchOptions
 
     public bool Peer { get; init; } = true;
 
+    /// <summary>Offer the measured orders at this many per second (open loop) instead of as fast as they are accepted.</summary>
+    public double? Rate { get; init; }
+
     public int PeerPrefetch { get; init; } = 64;
 
     public bool Build { get; init; } = true;
@@ -53,6 +56,7 @@ public sealed record BenchOptions
           --orders N            measured orders per run (default 10000)
           --warmup N            orders before the measurement, not counted (default 500)
           --concurrency LIST    requests in flight at the gateway; a list runs each (default 64)
+          --rate N              offer the measured orders at N per second (open loop), e.g. 70 % of the maximum, for latency
           --no-peer             leave the Courier peer out of `compare`
           --peer-prefetch N     the peer's prefetch (default 64, its best measured)
           --process-env N=V     an environment variable for the process API (repeatable), to try a setting
@@ -93,6 +97,7 @@ public sealed record BenchOptions
                 "--orders" => options with { Orders = Number() },
                 "--warmup" => options with { Warmup = int.TryParse(Value(), CultureInfo.InvariantCulture, out var w) && w >= 0 ? w : throw new ArgumentException("--warmup needs a whole number.") },
                 "--concurrency" => options with { Concurrency = [.. Value().Split(',').Select(c => int.TryParse(c, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw new ArgumentException("--concurrency needs positive whole numbers."))] },
+                "--rate" => options with { Rate = double.TryParse(Value(), CultureInfo.InvariantCulture, out var r) && r > 0 ? r : throw new ArgumentException("--rate needs a positive number.") },
                 "--no-peer" => options with { Peer = false },
                 "--peer-prefetch" => options with { PeerPrefetch = Number() },
                 "--process-env" => options with { ProcessEnvironment = Add(environment, Value(), name) },

@@ -64,7 +64,7 @@ public static class LayerRun
             IReadOnlyDictionary<string, long> peaks;
             await using (var memory = new MemoryWatch(pids))
             {
-                placed = await load.PlaceAsync("run", options.Orders, concurrency, ct);
+                placed = await load.PlaceAsync("run", options.Orders, concurrency, ct, options.Rate);
                 if (!await readModel.WaitTerminalAsync("run", placed.Accepted, TimeSpan.FromMinutes(15), ct))
                 {
                     throw new InvalidOperationException($"The measured orders did not all finish within 15 minutes (logs: {layer.LogDirectory}).");
@@ -93,7 +93,11 @@ public static class LayerRun
                 CpuMsPerOrder = end.PerOrderSince(start, placed.Accepted),
                 IdleRssMb = idle,
                 PeakRssMb = peaks.ToDictionary(p => p.Key, p => p.Value / Mb),
-                Note = placed.Refused > 0 ? $"{placed.Refused} orders refused" : null,
+                Note = string.Join("; ", new[]
+                {
+                    options.Rate is { } rate ? $"offered at {rate:0} orders/s" : null,
+                    placed.Refused > 0 ? $"{placed.Refused} orders refused" : null,
+                }.Where(n => n is not null)) is { Length: > 0 } note ? note : null,
             };
             say($"  {result.CompletedPerSecond:0.0} sagas/s, terminal p50 {result.TerminalP50Ms:0} ms, {result.CpuMsPerOrder["machine"]:0.00} CPU-ms per order (machine)");
             return result;

@@ -12,7 +12,9 @@ public sealed class OrderLoad(HttpClient gateway, string sku)
 {
     public sealed record Result(int Accepted, int Refused, TimeSpan Elapsed, IReadOnlyList<double> AcceptMs);
 
-    public async Task<Result> PlaceAsync(string run, int orders, int concurrency, CancellationToken ct)
+    /// <param name="rate">Orders per second to offer at most (open loop: order i is sent no earlier than i / rate s after the
+    /// start); null sends each as soon as a slot is free.</param>
+    public async Task<Result> PlaceAsync(string run, int orders, int concurrency, CancellationToken ct, double? rate = null)
     {
         var acceptMs = new double[orders];
         var accepted = 0;
@@ -21,6 +23,11 @@ public sealed class OrderLoad(HttpClient gateway, string sku)
         using var slots = new SemaphoreSlim(concurrency);
         var tasks = Enumerable.Range(0, orders).Select(async i =>
         {
+            if (rate is { } perSecond && TimeSpan.FromSeconds(i / perSecond) - clock.Elapsed is { Ticks: > 0 } wait)
+            {
+                await Task.Delay(wait, ct);
+            }
+
             await slots.WaitAsync(ct);
             try
             {

@@ -42,14 +42,15 @@ public sealed class OrderFulfillmentSaga(
                     changes.Add(SagaTransitions.Finish(saga, finish.Status));
                     break;
                 case SagaAction.Execute execute:
-                    // The start is recorded with the outcome: the call carries the same Idempotency-Key on every attempt,
-                    // so a crash before the record repeats it and the system answers as the first time.
-                    changes.Add(SagaTransitions.StartStep(saga, execute.Step, execute.Definition));
+                    // The start is recorded before the call, so an operator sees the step running and a restart resumes it.
+                    await store.RecordAsync(saga, SagaTransitions.StartStep(saga, execute.Step, execute.Definition), CancellationToken.None);
+                    changes = new SagaChangeSet(saga, time);
                     var (outcome, attempts) = await executor.ExecuteAsync(saga, execute, ct);
                     changes.Add(SagaTransitions.CompleteStep(saga, execute.Step, execute.Definition, outcome, attempts));
                     break;
                 case SagaAction.Compensate undo:
-                    changes.Add(SagaTransitions.StartCompensation(undo.Step, undo.Definition));
+                    await store.RecordAsync(saga, SagaTransitions.StartCompensation(undo.Step, undo.Definition), CancellationToken.None);
+                    changes = new SagaChangeSet(saga, time);
                     var (undone, tries) = await executor.CompensateAsync(saga, undo, compensation, ct);
                     var transition = changes.Add(SagaTransitions.CompleteCompensation(saga, undo.Step, undo.Definition, undone, tries));
                     if (transition.Parked)

@@ -6,8 +6,7 @@ namespace ApiLed.ProcessApi.Sagas;
 /// <summary>
 /// Transitions of one saga decided one after the other and recorded together by <see cref="SagaStore.RecordAsync(SagaChangeSet, CancellationToken)"/>
 /// in one transaction: each with its own version, time, history line and events, each event a snapshot of the saga
-/// as that transition left it. The orchestrator records a step's start with its outcome (the call in between is
-/// idempotent, so a crash before the record repeats it harmlessly), and a saga's last step with its finish.
+/// as that transition left it. The orchestrator records a saga's last step (or compensation) with its finish.
 /// </summary>
 public sealed class SagaChangeSet(SagaState saga, TimeProvider time)
 {
