@@ -40,5 +40,27 @@ public sealed class FieldErrors
     /// <summary>Adds <paramref name="message"/> for <paramref name="field"/> when <paramref name="valid"/> is false.</summary>
     public FieldErrors Check(bool valid, string field, string message) => valid ? this : Add(field, message);
 
+    /// <summary>
+    /// Checks every item of <paramref name="items"/> (the field <paramref name="field"/>): a null item is reported as
+    /// <c>{field}[i]</c> with <paramref name="nullMessage"/>, any other is given to <paramref name="check"/> with its path.
+    /// </summary>
+    public FieldErrors CheckEach<T>(IReadOnlyList<T>? items, string field, string nullMessage, Action<FieldErrors, T, string> check)
+    {
+        for (var i = 0; i < (items?.Count ?? 0); i++)
+        {
+            var at = $"{field}[{i}]";
+            if (items![i] is { } item)
+            {
+                check(this, item, at);
+            }
+            else
+            {
+                Add(at, nullMessage);
+            }
+        }
+
+        return this;
+    }
+
     public IResult ToResult() => Problems.Validation(errors.ToDictionary(e => e.Key, e => e.Value.ToArray()));
 }

@@ -44,17 +44,9 @@ public static class ReservationsApi
         var errors = new FieldErrors()
             .Check(!string.IsNullOrWhiteSpace(request.OrderId), "orderId", "An order id is required.")
             .Check(request.Lines is { Count: > 0 }, "lines", "At least one line is required.");
-        for (var i = 0; i < (request.Lines?.Count ?? 0); i++)
-        {
-            if (request.Lines![i] is not { } line)
-            {
-                errors.Add($"lines[{i}]", "A line is an object with a sku and a quantity; null is not a line.");
-                continue;
-            }
-
-            errors.Check(!string.IsNullOrWhiteSpace(line.Sku), $"lines[{i}].sku", "A SKU is required.")
-                .Check(line.Quantity > 0, $"lines[{i}].quantity", "The quantity must be at least 1.");
-        }
+        errors.CheckEach(request.Lines, "lines", "A line is an object with a sku and a quantity; null is not a line.", (e, line, at) => e
+            .Check(!string.IsNullOrWhiteSpace(line.Sku), at + ".sku", "A SKU is required.")
+            .Check(line.Quantity > 0, at + ".quantity", "The quantity must be at least 1."));
 
         if (errors.Any)
         {
