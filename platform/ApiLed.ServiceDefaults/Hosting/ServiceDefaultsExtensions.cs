@@ -53,7 +53,9 @@ public static class ServiceDefaultsExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddHealthChecks();
         builder.Services.AddTransient<CorrelationIdPropagationHandler>();
-        builder.Services.ConfigureHttpClientDefaults(http => http.AddHttpMessageHandler<CorrelationIdPropagationHandler>());
+        // The factory's own request logging (category System.Net.Http.HttpClient, at Warning in every service) would still
+        // open a scope and time every call; failures are logged by the resilience pipelines and the callers.
+        builder.Services.ConfigureHttpClientDefaults(http => http.RemoveAllLoggers().AddHttpMessageHandler<CorrelationIdPropagationHandler>());
         builder.Services.AddEndpointsApiExplorer();
         return builder;
     }

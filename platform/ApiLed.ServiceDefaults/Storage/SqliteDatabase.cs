@@ -43,10 +43,18 @@ public sealed class SqliteDatabase(IOptions<StoreOptions> options) : IHealthChec
         DefaultTimeout = 30,
     }.ToString();
 
+    /// <summary>A connection for reading (pooled; a busy database is retried for <c>Default Timeout</c>, 30 s).</summary>
     public async Task<SqliteConnection> OpenAsync(CancellationToken ct)
     {
         var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync(ct);
+        return connection;
+    }
+
+    /// <summary>The writer's connection: commits wait for the operating system, not the disk (WAL, <c>synchronous = NORMAL</c>).</summary>
+    private async Task<SqliteConnection> OpenWriterAsync(CancellationToken ct)
+    {
+        var connection = await OpenAsync(ct);
         await connection.ExecuteAsync("PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;", null, ct);
         return connection;
     }
@@ -141,7 +149,7 @@ public sealed class SqliteDatabase(IOptions<StoreOptions> options) : IHealthChec
         var done = new List<IGroupedWrite>(batch.Count);
         try
         {
-            writer ??= await OpenAsync(CancellationToken.None);
+            writer ??= await OpenWriterAsync(CancellationToken.None);
             await using var transaction = writer.BeginTransaction(deferred: false);
             for (var i = 0; i < batch.Count; i++)
             {
