@@ -26,8 +26,6 @@ public sealed class GroupCommitTests : IDisposable
     public async Task Concurrent_writes_are_all_committed_and_a_failing_one_is_rolled_back_alone()
     {
         using var database = await DatabaseAsync();
-        var commits = 0;
-        database.Committed += () => Interlocked.Increment(ref commits);
 
         var writes = Enumerable.Range(0, 200).Select(i => Task.Run(() => database.WriteAsync(async (c, tx) =>
         {
@@ -56,7 +54,29 @@ public sealed class GroupCommitTests : IDisposable
         var stored = await database.ReadAsync(c => c.QueryAsync("SELECT id FROM items ORDER BY id", r => r.GetInt32(0), null, CancellationToken.None),
             CancellationToken.None);
         Assert.Equal(Enumerable.Range(0, 200).Where(i => i % 10 != 3), stored);
-        Assert.InRange(commits, 1, 200); // grouped: fewer commits than writes whenever writes overlapped
+    }
+
+    [Fact]
+    public async Task Writes_queued_while_one_is_committing_are_committed_together()
+    {
+        using var database = await DatabaseAsync();
+        var commits = 0;
+        database.Committed += () => Interlocked.Increment(ref commits);
+        var gate = new TaskCompletionSource();
+        var first = database.WriteAsync(async (c, tx) =>
+        {
+            await gate.Task;
+            return await c.ExecuteAsync("INSERT INTO items (id, caller) VALUES (0, 'first')", tx, CancellationToken.None);
+        }, CancellationToken.None);
+        var queued = Enumerable.Range(1, 10).Select(i => database.WriteAsync((c, tx) =>
+            c.ExecuteAsync("INSERT INTO items (id, caller) VALUES ($id, 'queued')", tx, CancellationToken.None, ("$id", i)), CancellationToken.None)).ToList();
+
+        gate.SetResult();
+        await first;
+        await Task.WhenAll(queued);
+
+        Assert.Equal(11, await database.ReadAsync(c => c.ScalarAsync<long>("SELECT COUNT(*) FROM items", null, CancellationToken.None), CancellationToken.None));
+        Assert.InRange(commits, 1, 2); // the first write's batch, and at most one more for all that queued behind it
     }
 
     [Fact]
