@@ -212,6 +212,29 @@ public sealed class OrderFulfillmentSagaTests : IDisposable
         Assert.Contains(await store.HistoryAsync("ord-12", CancellationToken.None), h => h.Kind == "operator-retry");
     }
 
+    [Fact]
+    public async Task The_recovery_scan_reads_every_saga_it_drives_but_only_choreographed_ones_quiet_long_enough_to_stall()
+    {
+        var now = DateTimeOffset.UtcNow;
+        async Task StartAsync(string id, string mode, TimeSpan age, bool takenOver = false)
+        {
+            var saga = NewSaga(id, mode);
+            saga.UpdatedAt = now - age;
+            saga.TakenOver = takenOver;
+            await store.StartAsync(saga, [], CancellationToken.None);
+        }
+
+        await StartAsync("young-choreographed", FlowModes.Choreography, TimeSpan.FromSeconds(1));
+        await StartAsync("old-choreographed", FlowModes.Choreography, TimeSpan.FromMinutes(1));
+        await StartAsync("young-taken-over", FlowModes.Choreography, TimeSpan.FromSeconds(1), takenOver: true);
+        await StartAsync("young-hybrid", FlowModes.Hybrid, TimeSpan.FromSeconds(1));
+        await StartAsync("young-orchestrated", FlowModes.Orchestration, TimeSpan.FromSeconds(1));
+
+        var scanned = await store.UnfinishedAsync(now - TimeSpan.FromSeconds(10), CancellationToken.None);
+
+        Assert.Equal(["old-choreographed", "young-hybrid", "young-orchestrated", "young-taken-over"], scanned.Select(s => s.OrderId).Order());
+    }
+
     private async Task<SagaState> RunAsync(string orderId, TimeSpan? patience = null, TimeProvider? clock = null)
     {
         var (saga, _) = await store.StartAsync(NewSaga(orderId), [], CancellationToken.None);

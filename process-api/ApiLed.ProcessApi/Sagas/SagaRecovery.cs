@@ -26,7 +26,8 @@ public sealed partial class SagaRecovery(
         {
             try
             {
-                var unfinished = await store.UnfinishedAsync(stoppingToken);
+                // A choreographed saga changed within the stall grace cannot be stalled (every deadline of the stall rule is later).
+                var unfinished = await store.UnfinishedAsync(time.GetUtcNow() - options.Value.StallGrace, stoppingToken);
                 await WatchChoreographyAsync(unfinished.Where(s => !s.DrivenByProcessApi).ToList(), stoppingToken);
 
                 foreach (var saga in unfinished.Where(s => s.DrivenByProcessApi && !runner.IsRunning(s.OrderId)))

@@ -2,6 +2,7 @@ using System.Text.Json;
 using ApiLed.Contracts;
 using ApiLed.Messaging;
 using ApiLed.Sagas;
+using ApiLed.Sagas.Flows;
 using ApiLed.ServiceDefaults.Storage;
 using Microsoft.Data.Sqlite;
 
@@ -157,10 +158,21 @@ public sealed partial class SagaStore(SqliteDatabase database, OutboxStore outbo
         c.QueryAsync("SELECT data FROM sagas WHERE ($status IS NULL OR status = $status) ORDER BY created_at DESC LIMIT $limit",
             Read, null, ct, ("$status", status), ("$limit", limit)), ct);
 
-    /// <summary>Sagas not yet in a terminal state: the ones to resume after a restart.</summary>
-    public Task<List<SagaState>> UnfinishedAsync(CancellationToken ct) => database.ReadAsync(c =>
-        c.QueryAsync("SELECT data FROM sagas WHERE status IN ($running, $compensating) ORDER BY created_at", Read, null, ct,
-            ("$running", SagaStatuses.Running), ("$compensating", SagaStatuses.Compensating)), ct);
+    /// <summary>
+    /// Sagas not yet in a terminal state that the recovery scan must look at: every one the process API drives (to
+    /// resume after a restart), and the choreographed ones unchanged since <paramref name="choreographedBefore"/>. A
+    /// choreographed saga that changed since cannot have stalled yet, and during a burst there are thousands of them:
+    /// they are left in the store (SQLite reads the mode from the JSON) instead of being read into memory every scan.
+    /// </summary>
+    public Task<List<SagaState>> UnfinishedAsync(DateTimeOffset choreographedBefore, CancellationToken ct) => database.ReadAsync(c =>
+        c.QueryAsync(
+            """
+            SELECT data FROM sagas WHERE status IN ($running, $compensating)
+              AND (updated_at < $before OR json_extract(data, '$.definition.mode') IS NOT $choreography OR json_extract(data, '$.takenOver') = 1)
+            ORDER BY created_at
+            """, Read, null, ct,
+            ("$running", SagaStatuses.Running), ("$compensating", SagaStatuses.Compensating), ("$before", choreographedBefore.ToStoreText()),
+            ("$choreography", FlowModes.Choreography)), ct);
 
     public Task<List<SagaHistoryEntry>> HistoryAsync(string orderId, CancellationToken ct) => database.ReadAsync(c =>
         c.QueryAsync("SELECT at, kind, step, detail FROM saga_history WHERE order_id = $id ORDER BY id",
