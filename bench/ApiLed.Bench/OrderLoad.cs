@@ -10,13 +10,15 @@ namespace ApiLed.Bench;
 /// </summary>
 public sealed class OrderLoad(HttpClient gateway, string sku)
 {
-    public sealed record Result(int Accepted, int Refused, TimeSpan Elapsed, IReadOnlyList<double> AcceptMs);
+    /// <param name="OrderIds">The accepted orders' ids (from their <c>Location</c>).</param>
+    public sealed record Result(int Accepted, int Refused, TimeSpan Elapsed, IReadOnlyList<double> AcceptMs, IReadOnlyList<string> OrderIds);
 
     /// <param name="rate">Orders per second to offer at most (open loop: order i is sent no earlier than i / rate s after the
     /// start); null sends each as soon as a slot is free.</param>
     public async Task<Result> PlaceAsync(string run, int orders, int concurrency, CancellationToken ct, double? rate = null)
     {
         var acceptMs = new double[orders];
+        var orderIds = new string?[orders];
         var accepted = 0;
         var refused = 0;
         var clock = Stopwatch.StartNew();
@@ -48,6 +50,7 @@ public sealed class OrderLoad(HttpClient gateway, string sku)
                 if (response.StatusCode == HttpStatusCode.Accepted)
                 {
                     Interlocked.Increment(ref accepted);
+                    orderIds[i] = response.Headers.Location?.OriginalString.Split('/')[^1];
                 }
                 else
                 {
@@ -61,6 +64,6 @@ public sealed class OrderLoad(HttpClient gateway, string sku)
             }
         });
         await Task.WhenAll(tasks);
-        return new Result(accepted, refused, clock.Elapsed, [.. acceptMs.Where(ms => !double.IsNaN(ms))]);
+        return new Result(accepted, refused, clock.Elapsed, [.. acceptMs.Where(ms => !double.IsNaN(ms))], [.. orderIds.OfType<string>()]);
     }
 }

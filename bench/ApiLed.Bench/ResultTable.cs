@@ -13,10 +13,15 @@ public static class ResultTable
         text.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
         foreach (var r in results)
         {
-            text.AppendLine(Invariant($"| {r.Name} | {r.Concurrency} | {r.Orders} | {r.CompletedPerSecond:0.0} | {r.AcceptedPerSecond:0.0} | {Ms(r.AcceptP50Ms)} / {Ms(r.AcceptP99Ms)} | {Ms(r.TerminalP50Ms)} / {Ms(r.TerminalP99Ms)} | {r.CpuMsPerOrder.GetValueOrDefault("machine"):0.00} | {r.Completed} completed, {r.Failed} not{(r.Note is null ? "" : "; " + r.Note)} |"));
+            text.AppendLine(Invariant($"| {r.Name} | {r.Concurrency} | {r.Orders} | {r.CompletedPerSecond:0.0} | {r.AcceptedPerSecond:0.0} | {Ms(r.AcceptP50Ms)} / {Ms(r.AcceptP99Ms)} | {Ms(r.TerminalP50Ms)} / {Ms(r.TerminalP99Ms)} | {Machine(r)} | {r.Completed} completed, {r.Failed} not{(r.Note is null ? "" : "; " + r.Note)} |"));
         }
 
         var processes = results.SelectMany(r => r.CpuMsPerOrder.Keys).Where(k => k != "machine").Distinct().Order().ToList();
+        if (processes.Count == 0)
+        {
+            return text.ToString(); // a layer the bench does not own: no CPU or memory figures
+        }
+
         text.AppendLine();
         text.AppendLine("CPU-ms per order, per process (the machine column counts every process on the machine, these and all others):");
         text.AppendLine();
@@ -26,7 +31,7 @@ public static class ResultTable
         {
             var cells = processes.Select(p => r.CpuMsPerOrder.TryGetValue(p, out var ms) ? Invariant($"{ms:0.00}") : "–");
             var sum = r.CpuMsPerOrder.Where(p => p.Key != "machine").Sum(p => p.Value);
-            text.AppendLine(Invariant($"| {r.Name} (c={r.Concurrency}) | {string.Join(" | ", cells)} | {sum:0.00} | {r.CpuMsPerOrder.GetValueOrDefault("machine"):0.00} |"));
+            text.AppendLine(Invariant($"| {r.Name} (c={r.Concurrency}) | {string.Join(" | ", cells)} | {sum:0.00} | {Machine(r)} |"));
         }
 
         var services = results.SelectMany(r => r.PeakRssMb.Keys.Concat(r.IdleRssMb.Keys)).Where(k => k != "bench").Distinct().Order().ToList();
@@ -43,6 +48,9 @@ public static class ResultTable
 
         return text.ToString();
     }
+
+    private static string Machine(BenchResult r) =>
+        r.CpuMsPerOrder.TryGetValue("machine", out var ms) ? ms.ToString("0.00", CultureInfo.InvariantCulture) : "–";
 
     private static string Ms(double value) => double.IsNaN(value) ? "–" : value.ToString(value < 100 ? "0.0" : "0", CultureInfo.InvariantCulture);
 

@@ -21,7 +21,7 @@ public static class RunningLayerRun
         var concurrency = options.Concurrency[0];
         say($"placing {options.Orders} orders at concurrency {concurrency} through {options.Gateway}");
         var placed = await new OrderLoad(gateway, sku).PlaceAsync(run, options.Orders, concurrency, ct);
-        var orders = await ListRunAsync(gateway, run, placed.Accepted, ct);
+        var orders = await FollowAsync(gateway, placed.OrderIds, ct);
 
         var result = new BenchResult
         {
@@ -43,20 +43,23 @@ public static class RunningLayerRun
         return placed.Refused == 0 && orders.Count == placed.Accepted ? 0 : 1;
     }
 
-    /// <summary>Reads the partner's orders until the run's are all terminal (5 minutes at most).</summary>
-    private static async Task<List<ReadModel.OrderTimes>> ListRunAsync(HttpClient gateway, string run, int accepted, CancellationToken ct)
+    /// <summary>Reads each of the run's orders through the gateway until it is terminal (5 minutes at most); returns the terminal ones.</summary>
+    private static async Task<List<ReadModel.OrderTimes>> FollowAsync(HttpClient gateway, IReadOnlyList<string> orderIds, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow.AddMinutes(5);
-        List<ReadModel.OrderTimes> terminal = [];
-        while (DateTime.UtcNow < deadline)
+        var pending = orderIds.ToList();
+        var terminal = new List<ReadModel.OrderTimes>();
+        while (pending.Count > 0 && DateTime.UtcNow < deadline)
         {
-            var all = await gateway.GetFromJsonAsync<List<JsonElement>>("/api/v1/orders?limit=500", ct) ?? [];
-            terminal = [.. all.Where(o => o.GetProperty("status").GetString() is "completed" or "failed" or "needs-attention")
-                .Select(o => new ReadModel.OrderTimes(o.GetProperty("status").GetString()!, o.GetProperty("acceptedAt").GetDateTimeOffset(),
-                    o.GetProperty("updatedAt").GetDateTimeOffset()))];
-            if (terminal.Count >= Math.Min(accepted, 500))
+            foreach (var orderId in pending.ToList())
             {
-                break;
+                var order = await gateway.GetFromJsonAsync<JsonElement>($"/api/v1/orders/{orderId}", ct);
+                if (order.GetProperty("status").GetString() is "completed" or "failed" or "needs-attention")
+                {
+                    terminal.Add(new ReadModel.OrderTimes(order.GetProperty("status").GetString()!, order.GetProperty("acceptedAt").GetDateTimeOffset(),
+                        order.GetProperty("updatedAt").GetDateTimeOffset()));
+                    pending.Remove(orderId);
+                }
             }
 
             await Task.Delay(200, ct);

@@ -34,9 +34,7 @@ public sealed partial class BadRequestExceptionHandler(IProblemDetailsService pr
         var (status, type, title, detail, field) = (tooLarge, json) switch
         {
             ({ } large, _) => (StatusCodes.Status413PayloadTooLarge, "body-too-large", "The request body is too large.", large.Message, null),
-            (_, { } malformed) => JsonBodyError.From(malformed, endpoint?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType) is var error
-                ? (StatusCodes.Status400BadRequest, error.Type, error.Title, error.Detail, error.Field)
-                : default,
+            (_, { } malformed) => Describe(JsonBodyError.From(malformed, endpoint?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType)),
             _ => Describe(bad, endpoint?.Metadata.GetMetadata<MethodInfo>()),
         };
 
@@ -49,6 +47,9 @@ public sealed partial class BadRequestExceptionHandler(IProblemDetailsService pr
 
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, Exception = exception, ProblemDetails = problem });
     }
+
+    private static (int Status, string Type, string Title, string Detail, string? Field) Describe(JsonBodyError error) =>
+        (StatusCodes.Status400BadRequest, error.Type, error.Title, error.Detail, error.Field);
 
     /// <summary>The framework's binding messages, which quote the parameter's .NET type, said in words.</summary>
     private static (int Status, string Type, string Title, string Detail, string? Field) Describe(BadHttpRequestException bad, MethodInfo? handler)

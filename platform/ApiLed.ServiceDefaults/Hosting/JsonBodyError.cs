@@ -31,7 +31,7 @@ public sealed partial record JsonBodyError(string Type, string Title, string Det
                 $"'{property}' is not a field of this request (at {field}); remove it, or check its spelling against the API document.", field);
         }
 
-        if (NotConvertible().IsMatch(message))
+        if (message.Contains("could not be converted to ", StringComparison.Ordinal))
         {
             var expected = bodyType is not null && ExpectedValues.TypeAt(bodyType, path) is { } type
                 ? ExpectedValues.Describe(type)
@@ -53,9 +53,6 @@ public sealed partial record JsonBodyError(string Type, string Title, string Det
 
     [GeneratedRegex(@"The JSON property '(?<property>[^']*)' could not be mapped to any \.NET member")]
     private static partial Regex UnmappedMember();
-
-    [GeneratedRegex(@"could not be converted to ")]
-    private static partial Regex NotConvertible();
 
     [GeneratedRegex(@"missing required properties(?: including)?: (?<names>.+?)\.?$")]
     private static partial Regex MissingRequired();

@@ -43,26 +43,25 @@ public sealed class OrderFulfillmentSaga(
                     break;
                 case SagaAction.Execute execute:
                     // The start is recorded before the call, so an operator sees the step running and a restart resumes it.
-                    await store.RecordAsync(saga, SagaTransitions.StartStep(saga, execute.Step, execute.Definition), CancellationToken.None);
-                    changes = new SagaChangeSet(saga, time);
+                    await SaveAsync(changes.Add(SagaTransitions.StartStep(saga, execute.Step, execute.Definition)));
                     var (outcome, attempts) = await executor.ExecuteAsync(saga, execute, ct);
+                    changes = new SagaChangeSet(saga, time);
                     changes.Add(SagaTransitions.CompleteStep(saga, execute.Step, execute.Definition, outcome, attempts));
                     break;
                 case SagaAction.Compensate undo:
-                    await store.RecordAsync(saga, SagaTransitions.StartCompensation(undo.Step, undo.Definition), CancellationToken.None);
-                    changes = new SagaChangeSet(saga, time);
+                    await SaveAsync(changes.Add(SagaTransitions.StartCompensation(undo.Step, undo.Definition)));
                     var (undone, tries) = await executor.CompensateAsync(saga, undo, compensation, ct);
-                    var transition = changes.Add(SagaTransitions.CompleteCompensation(saga, undo.Step, undo.Definition, undone, tries));
-                    if (transition.Parked)
+                    changes = new SagaChangeSet(saga, time);
+                    if (changes.Add(SagaTransitions.CompleteCompensation(saga, undo.Step, undo.Definition, undone, tries)).Last is { Parked: true } parked)
                     {
-                        logger.LogError("Saga {OrderId} parked: {Detail}", saga.OrderId, transition.Detail);
+                        logger.LogError("Saga {OrderId} parked: {Detail}", saga.OrderId, parked.Detail);
                     }
 
                     break;
             }
 
-            // A saga whose last action settled it is finished in the same record.
-            if (SagaTransitions.Next(saga) is SagaAction.Finish settled && changes.Transitions.Count > 0 && !changes.Transitions[^1].Transition.Parked)
+            // A saga whose last action settled it is finished in the same record (a parked saga is terminal: Next is Done).
+            if (SagaTransitions.Next(saga) is SagaAction.Finish settled)
             {
                 changes.Add(SagaTransitions.Finish(saga, settled.Status));
             }

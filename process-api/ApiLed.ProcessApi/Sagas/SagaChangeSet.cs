@@ -10,7 +10,7 @@ namespace ApiLed.ProcessApi.Sagas;
 /// </summary>
 public sealed class SagaChangeSet(SagaState saga, TimeProvider time)
 {
-    private readonly List<(SagaTransition Transition, DateTimeOffset At)> transitions = [];
+    private readonly List<(SagaTransition Transition, DateTimeOffset At, int Version)> transitions = [];
     private readonly List<OutboundMessage> messages = [];
 
     public SagaState Saga => saga;
@@ -21,19 +21,26 @@ public sealed class SagaChangeSet(SagaState saga, TimeProvider time)
     /// <summary>The version the saga has once these transitions are recorded.</summary>
     public int Version { get; private set; } = saga.Version;
 
-    public IReadOnlyList<(SagaTransition Transition, DateTimeOffset At)> Transitions => transitions;
+    /// <summary>Each transition with its time and the version it gives the saga.</summary>
+    public IReadOnlyList<(SagaTransition Transition, DateTimeOffset At, int Version)> Transitions => transitions;
 
     public IReadOnlyList<OutboundMessage> Messages => messages;
 
     public bool IsEmpty => transitions.Count == 0;
 
-    /// <summary>Adds a transition already applied to the saga (by <see cref="SagaTransitions"/>); its events are made now.</summary>
-    public SagaTransition Add(SagaTransition transition)
+    /// <summary>
+    /// Adds a transition already applied to the saga (by <see cref="SagaTransitions"/>); its version, time and events
+    /// are made now. Returns the change set, to be recorded.
+    /// </summary>
+    public SagaChangeSet Add(SagaTransition transition)
     {
         saga.UpdatedAt = time.GetUtcNow();
         Version += transition.VersionStep;
         messages.AddRange(SagaTransitions.MessagesFor(saga, transition, Version));
-        transitions.Add((transition, saga.UpdatedAt));
-        return transition;
+        transitions.Add((transition, saga.UpdatedAt, Version));
+        return this;
     }
+
+    /// <summary>The transition added last.</summary>
+    public SagaTransition Last => transitions[^1].Transition;
 }

@@ -75,12 +75,8 @@ public sealed partial class SagaStore(SqliteDatabase database, OutboxStore outbo
     /// <see cref="SagaConcurrencyException"/> if another writer got there first), its history line and the events it
     /// publishes, in one transaction. Every change the process API makes to a saga is recorded here.
     /// </summary>
-    public Task RecordAsync(SagaState saga, SagaTransition transition, CancellationToken ct)
-    {
-        var changes = new SagaChangeSet(saga, time);
-        changes.Add(transition);
-        return RecordAsync(changes, ct);
-    }
+    public Task RecordAsync(SagaState saga, SagaTransition transition, CancellationToken ct) =>
+        RecordAsync(new SagaChangeSet(saga, time).Add(transition), ct);
 
     /// <summary>Records the transitions of <paramref name="changes"/> in one transaction, as <see cref="RecordAsync(SagaState, SagaTransition, CancellationToken)"/> does one.</summary>
     public async Task RecordAsync(SagaChangeSet changes, CancellationToken ct)
@@ -92,10 +88,8 @@ public sealed partial class SagaStore(SqliteDatabase database, OutboxStore outbo
 
         var saga = changes.Saga;
         var expected = changes.ExpectedVersion;
-        var version = changes.ExpectedVersion;
-        foreach (var (transition, _) in changes.Transitions)
+        foreach (var (transition, _, version) in changes.Transitions)
         {
-            version += transition.VersionStep;
             LogTransition(logger, saga.OrderId, version, transition.Kind, transition.Step, transition.Detail);
         }
 
@@ -112,7 +106,7 @@ public sealed partial class SagaStore(SqliteDatabase database, OutboxStore outbo
                 throw new SagaConcurrencyException(saga.OrderId, expected);
             }
 
-            foreach (var (transition, at) in changes.Transitions)
+            foreach (var (transition, at, _) in changes.Transitions)
             {
                 await AppendHistoryAsync(c, tx, saga.OrderId, new SagaHistoryEntry(at, transition.Kind, transition.Step, transition.Detail), ct);
             }
