@@ -39,7 +39,7 @@ public static class ExperienceApiServiceExtensions
         builder.AddRabbitMqMessaging("experience-api", brokerDownStatus: HealthStatus.Degraded);
         builder.AddOutbox("/apiled/experience-api", Topology.OrderFulfillment);
         builder.AddQueueConsumer<OrderStatusProjection>(OrderStatusProjection.Queue);
-        builder.AddQueueConsumer<PartnerNotificationSubscriber>(PartnerNotificationSubscriber.Queue);
+        builder.AddQueueConsumer<OrderStatusProjection>(OrderStatusProjection.RetiredNotificationsQueue);
 
         builder.Services.AddValidatedOptions<OrdersOptions>(OrdersOptions.Section);
         builder.Services.AddValidatedOptions<CatalogOptions>(CatalogOptions.Section);

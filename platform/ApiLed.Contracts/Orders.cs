@@ -62,6 +62,10 @@ public static class MessageTypes
     /// <summary>The type of a saga event published under routing key <paramref name="eventName"/>.</summary>
     public static string SagaEvent(string eventName) => $"apiled.{eventName}.v2";
 
+    /// <summary>The event name of a saga event's type (<c>apiled.order.completed.v2</c> → <c>order.completed</c>), whatever queue it came through.</summary>
+    public static string EventNameOf(string sagaEventType) =>
+        sagaEventType.Length > "apiled.".Length + ".v2".Length ? sagaEventType["apiled.".Length..^".v2".Length] : sagaEventType;
+
     /// <summary>Is <paramref name="type"/> a saga event this version reads (v2, and v1 from before the routing slip)?</summary>
     public static bool IsSagaEvent(string type) =>
         type.StartsWith("apiled.", StringComparison.Ordinal) && type != FulfillOrderV1

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -56,12 +57,13 @@ public static class MessagingExtensions
             services.GetRequiredService<BrokerClients>(), services.GetRequiredService<IOptions<RabbitMqOptions>>(),
             services.GetRequiredService<TimeProvider>(), services.GetRequiredService<ILogger<ConfirmedPublisher>>(), source, name);
 
-    /// <summary>Consumes <paramref name="queue"/> with <typeparamref name="THandler"/>.</summary>
+    /// <summary>Consumes <paramref name="queue"/> with <typeparamref name="THandler"/> (one handler may consume several queues).</summary>
     public static WebApplicationBuilder AddQueueConsumer<THandler>(this WebApplicationBuilder builder, QueueSpec queue)
         where THandler : class, IMessageHandler
     {
         builder.Services.TryAddSingleton<THandler>();
-        builder.Services.AddHostedService(sp => ActivatorUtilities.CreateInstance<QueueConsumer<THandler>>(sp, queue));
+        // Not AddHostedService: it adds one hosted service per implementation type, so a second queue of the same handler would be dropped.
+        builder.Services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<QueueConsumer<THandler>>(sp, queue));
         return builder;
     }
 }

@@ -13,7 +13,7 @@ public sealed record RabbitMqOptions : IValidatableObject
 
     /// <summary>Messages a consumer holds unacknowledged at once (also how many it handles in parallel).</summary>
     [Range(1, 1000)]
-    public ushort Prefetch { get; init; } = 16;
+    public ushort Prefetch { get; init; } = 64;
 
     /// <summary>Deliveries of one message before the broker dead-letters it (quorum queue <c>x-delivery-limit</c>).</summary>
     [Range(1, 100)]

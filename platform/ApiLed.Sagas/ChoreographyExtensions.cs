@@ -1,6 +1,7 @@
 using ApiLed.Messaging;
 using ApiLed.Sagas.SystemApis;
 using ApiLed.ServiceDefaults.Hosting;
+using ApiLed.ServiceDefaults.InProcess;
 using ApiLed.ServiceDefaults.Resilience;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,7 +18,10 @@ public sealed record ChoreographyOptions
     /// <summary>Run the participant (it only acts on sagas of flows in choreography mode).</summary>
     public bool Enabled { get; init; } = true;
 
-    /// <summary>The system API the participant calls; by default the one in this process (from <c>urls</c>).</summary>
+    /// <summary>
+    /// The system API the participant calls over HTTP. Unset (the default), it calls the system API in its own process,
+    /// through the service's request pipeline without a socket; set, over the network (e.g. through a proxy).
+    /// </summary>
     public Uri? SystemApiUrl { get; init; }
 
     /// <summary>How long a step waits for its system while it is unavailable (no connection, circuit open, 503) before it fails.</summary>
@@ -34,7 +38,9 @@ public static class ChoreographyExtensions
 {
     /// <summary>
     /// Hosts the choreography participant of <paramref name="system"/> ("inventory", "billing", "shipping") beside
-    /// its system API: a RabbitMQ consumer on <c>{system}.choreography</c> that calls the system API over HTTP.
+    /// its system API: a RabbitMQ consumer on <c>{system}.choreography</c> that calls the system API: in process, through
+    /// the service's own request pipeline (idempotency, validation and the client's resilience policies as over HTTP,
+    /// without the loopback connection), or over HTTP at <see cref="ChoreographyOptions.SystemApiUrl"/> when it is set.
     /// The system API keeps serving while the broker is away (readiness degraded, not down).
     /// </summary>
     public static WebApplicationBuilder AddChoreographyParticipant(this WebApplicationBuilder builder, string system)
@@ -56,6 +62,10 @@ public static class ChoreographyExtensions
             _ => throw new ArgumentException($"No choreography participant for system '{system}'.", nameof(system)),
         };
         client.AddResiliencePipeline($"{system}-api", options.Resilience);
+        if (options.SystemApiUrl is null)
+        {
+            client.UseOwnPipeline();
+        }
 
         builder.Services.AddSingleton(new ParticipantIdentity(system));
         builder.Services.AddSingleton(sp => new StepPolicies(options.Patience, sp.GetRequiredService<TimeProvider>()));

@@ -45,10 +45,10 @@ public sealed record SagaTransition(string Kind, string? Step, string? Detail, s
 /// </summary>
 public static class SagaTransitions
 {
-    public const string ProcessingEvent = "order.processing";
-    public const string CompletedEvent = "order.completed";
-    public const string FailedEvent = "order.failed";
-    public const string NeedsAttentionEvent = "order.needs-attention";
+    public const string ProcessingEvent = OrderEvents.Processing;
+    public const string CompletedEvent = OrderEvents.Completed;
+    public const string FailedEvent = OrderEvents.Failed;
+    public const string NeedsAttentionEvent = OrderEvents.NeedsAttention;
     public const string ParkedMessageType = "apiled.saga.needs-attention.v1";
 
     /// <summary>Events a flow may not emit from a step: the saga's own outcome events.</summary>

@@ -7,13 +7,33 @@ using ApiLed.Messaging;
 namespace ApiLed.ExperienceApi.Events;
 
 /// <summary>
-/// Keeps the order status read model up to date from every saga event on the events exchange (its own queue,
-/// <c>experience.order-status</c>, bound to <c>#</c>). Events carry a full snapshot and a version, so repeats and
-/// out-of-order deliveries are harmless. Event types it does not know are acknowledged and ignored.
+/// Keeps the order status read model up to date from the saga's own events, and records the partner notification of
+/// every outcome in the same transaction (an order with a callback URL then gets it as a signed webhook from the
+/// <see cref="WebhookDispatcher"/>). Its queue, <c>experience.order-status</c>, is bound to <c>order.processing</c>,
+/// <c>order.completed</c>, <c>order.failed</c> and <c>order.needs-attention</c>: the events every mode publishes, so
+/// partners see the same statuses whatever the mode, and the step events of hybrid and choreography cost no delivery
+/// here. Every event carries the saga's whole snapshot (an outcome with every step as it ended) and a version, so
+/// repeats and out-of-order deliveries are harmless. Event types it does not know are acknowledged and ignored.
 /// </summary>
-public sealed class OrderStatusProjection(OrderStore orders, ILogger<OrderStatusProjection> logger) : IMessageHandler
+public sealed class OrderStatusProjection(OrderStore orders, TimeProvider time, ILogger<OrderStatusProjection> logger) : IMessageHandler
 {
-    public static readonly QueueSpec Queue = new("experience.order-status", [new QueueBinding(Topology.EventsExchange, "#")]);
+    private static readonly QueueBinding[] Outcomes =
+    [
+        new(Topology.EventsExchange, OrderEvents.Completed),
+        new(Topology.EventsExchange, OrderEvents.Failed),
+        new(Topology.EventsExchange, OrderEvents.NeedsAttention),
+    ];
+
+    public static readonly QueueSpec Queue = new("experience.order-status", [new(Topology.EventsExchange, OrderEvents.Processing), .. Outcomes])
+    {
+        RetiredBindings = [new QueueBinding(Topology.EventsExchange, "#")], // before: every step event too, in hybrid and choreography
+    };
+
+    /// <summary>
+    /// The queue an earlier version recorded notifications from: no longer bound, still consumed by this projection
+    /// so that outcomes it held at the upgrade are told (each notification is recorded once per message id).
+    /// </summary>
+    public static readonly QueueSpec RetiredNotificationsQueue = new("experience.partner-notifications", []) { RetiredBindings = Outcomes };
 
     public async Task<MessageDisposition> HandleAsync(IncomingMessage message, CancellationToken ct)
     {
@@ -24,46 +44,22 @@ public sealed class OrderStatusProjection(OrderStore orders, ILogger<OrderStatus
         }
 
         var progress = message.Deserialize<SagaProgressEvent>();
-        if (!await orders.ApplySagaEventAsync(progress, ct) && !await orders.ExistsAsync(progress.OrderId, ct))
+        var eventName = MessageTypes.EventNameOf(message.Type); // not the routing key: the drained queue may hold it under another
+        var notification = eventName is OrderEvents.Completed or OrderEvents.Failed or OrderEvents.NeedsAttention
+            ? new PartnerNotification(message.MessageId, eventName,
+                JsonSerializer.Serialize(WebhookEvent.From(message.MessageId, eventName, progress), JsonSerializerOptions.Web),
+                message.CorrelationId, time.GetUtcNow())
+            : null;
+        var applied = await orders.ApplySagaEventAsync(progress, notification, ct);
+        if (!applied.OrderHeld)
         {
             logger.LogWarning("Event {MessageId} is about order {OrderId}, which this experience API does not hold", message.MessageId, progress.OrderId);
         }
-
-        return MessageDisposition.Ack;
-    }
-}
-
-/// <summary>
-/// Records the partner notification of every order outcome (its own queue, <c>experience.partner-notifications</c>,
-/// bound to <c>order.completed</c>, <c>order.failed</c> and <c>order.needs-attention</c>); an order with a callback URL
-/// gets the notification delivered as a signed webhook by the <see cref="WebhookDispatcher"/>.
-/// </summary>
-public sealed class PartnerNotificationSubscriber(OrderStore orders, TimeProvider time, ILogger<PartnerNotificationSubscriber> logger) : IMessageHandler
-{
-    public static readonly QueueSpec Queue = new("experience.partner-notifications",
-    [
-        new QueueBinding(Topology.EventsExchange, "order.completed"),
-        new QueueBinding(Topology.EventsExchange, "order.failed"),
-        new QueueBinding(Topology.EventsExchange, "order.needs-attention"),
-    ]);
-
-    public async Task<MessageDisposition> HandleAsync(IncomingMessage message, CancellationToken ct)
-    {
-        if (!MessageTypes.IsSagaEvent(message.Type))
+        else if (notification is not null && !applied.Notified)
         {
-            return MessageDisposition.Ack;
-        }
-
-        var progress = message.Deserialize<SagaProgressEvent>();
-        var body = JsonSerializer.Serialize(WebhookEvent.From(message.MessageId, message.RoutingKey, progress), JsonSerializerOptions.Web);
-        if (!await orders.RecordNotificationAsync(message.MessageId, message.RoutingKey, progress.OrderId, body, message.CorrelationId,
-                time.GetUtcNow(), ct))
-        {
-            logger.LogInformation("Notification {MessageId} for order {OrderId} was recorded already, or the order is not held here",
-                message.MessageId, progress.OrderId);
+            logger.LogInformation("Notification {MessageId} for order {OrderId} was recorded already", message.MessageId, progress.OrderId);
         }
 
         return MessageDisposition.Ack;
     }
 }
-

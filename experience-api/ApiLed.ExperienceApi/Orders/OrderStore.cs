@@ -123,43 +123,39 @@ public sealed class OrderStore(SqliteDatabase database, OutboxStore outbox)
             r => Read(r, [.. notifications[r.GetString(0)]]), null, ct, ("$partner", partnerId), ("$limit", limit));
     }, ct);
 
-    /// <summary>Applies a saga event to the read model unless a newer one was applied already (events may repeat or cross).</summary>
-    public Task<bool> ApplySagaEventAsync(SagaProgressEvent progress, CancellationToken ct) => database.WriteAsync(async (c, tx) =>
-        await c.ExecuteAsync(
-            """
-            UPDATE orders SET status = $status, saga_version = $version, steps = $steps, failed_step = $failedStep,
-                              failure_reason = $reason, updated_at = $at
-            WHERE order_id = $id AND saga_version < $version
-            """, tx, ct, ("$id", progress.OrderId), ("$status", OrderStatuses.FromSaga(progress.Status)), ("$version", progress.Version),
-            ("$steps", JsonSerializer.Serialize(progress.Steps, JsonSerializerOptions.Web)), ("$failedStep", progress.FailedStep),
-            ("$reason", progress.FailureReason), ("$at", progress.At.ToStoreText())) == 1, ct);
-
     /// <summary>
-    /// Records an outcome notification once per message, with the webhook body it will carry (so every attempt sends
-    /// the same bytes); pending delivery when the order has a callback URL, else only recorded.
+    /// Applies a saga event to the status read model and, for an outcome, records the partner notification, in one
+    /// transaction. The status only moves forward (a newer saga version replaces an older one); the notification is
+    /// recorded once per message whatever the version (an outcome that arrives after a later one is still told),
+    /// pending delivery when the order has a callback URL, else only recorded.
     /// </summary>
-    public Task<bool> RecordNotificationAsync(string messageId, string eventName, string orderId, string webhookBody, string? correlationId,
-        DateTimeOffset now, CancellationToken ct) =>
+    public Task<SagaEventApplied> ApplySagaEventAsync(SagaProgressEvent progress, PartnerNotification? notification, CancellationToken ct) =>
         database.WriteAsync(async (c, tx) =>
         {
             var callback = await c.QueryAsync("SELECT callback_url FROM orders WHERE order_id = $id",
-                r => r.GetNullableString("callback_url"), tx, ct, ("$id", orderId));
+                r => r.GetNullableString("callback_url"), tx, ct, ("$id", progress.OrderId));
             if (callback is not [var url])
             {
-                return false;
+                return new SagaEventApplied(OrderHeld: false, StatusUpdated: false, Notified: false);
             }
 
-            return await c.ExecuteAsync(
+            var updated = await c.ExecuteAsync(
+                """
+                UPDATE orders SET status = $status, saga_version = $version, steps = $steps, failed_step = $failedStep,
+                                  failure_reason = $reason, updated_at = $at
+                WHERE order_id = $id AND saga_version < $version
+                """, tx, ct, ("$id", progress.OrderId), ("$status", OrderStatuses.FromSaga(progress.Status)), ("$version", progress.Version),
+                ("$steps", JsonSerializer.Serialize(progress.Steps, JsonSerializerOptions.Web)), ("$failedStep", progress.FailedStep),
+                ("$reason", progress.FailureReason), ("$at", progress.At.ToStoreText())) == 1;
+            var notified = notification is not null && await c.ExecuteAsync(
                 """
                 INSERT INTO notifications (message_id, order_id, event, payload, status, next_attempt, created_at, correlation_id)
                 VALUES ($message, $order, $event, $payload, $status, $at, $at, $correlation) ON CONFLICT (message_id) DO NOTHING
-                """, tx, ct, ("$message", messageId), ("$order", orderId), ("$event", eventName), ("$payload", webhookBody),
-                ("$status", url is null ? NotificationStatuses.Recorded : NotificationStatuses.Pending), ("$at", now.ToStoreText()),
-                ("$correlation", correlationId)) == 1;
+                """, tx, ct, ("$message", notification.MessageId), ("$order", progress.OrderId), ("$event", notification.Event),
+                ("$payload", notification.WebhookBody), ("$status", url is null ? NotificationStatuses.Recorded : NotificationStatuses.Pending),
+                ("$at", notification.At.ToStoreText()), ("$correlation", notification.CorrelationId)) == 1;
+            return new SagaEventApplied(OrderHeld: true, updated, notified);
         }, ct);
-
-    public Task<bool> ExistsAsync(string orderId, CancellationToken ct) => database.ReadAsync(async c =>
-        await c.ScalarAsync<long?>("SELECT 1 FROM orders WHERE order_id = $id", null, ct, ("$id", orderId)) is not null, ct);
 
     private async Task<OrderStatusView?> FindAsync(SqliteConnection c, SqliteTransaction? tx, string partnerId, string orderId, CancellationToken ct)
     {

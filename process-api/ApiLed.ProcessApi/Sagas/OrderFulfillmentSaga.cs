@@ -10,8 +10,8 @@ namespace ApiLed.ProcessApi.Sagas;
 /// <summary>
 /// The orchestrator: runs an order's saga from wherever its persisted state says it is, calling the system APIs
 /// itself through the shared state machine (<see cref="SagaTransitions"/>). Each transition is saved with its
-/// events before the next call, so a crash at any point resumes here without acting twice (every call carries
-/// the same Idempotency-Key on every attempt).
+/// events before the next call (an outcome together with the start of the action it leads to, one record), so a
+/// crash at any point resumes here without acting twice (every call carries the same Idempotency-Key on every attempt).
 /// </summary>
 public sealed class OrderFulfillmentSaga(
     SagaStore store,
@@ -28,13 +28,19 @@ public sealed class OrderFulfillmentSaga(
         using var activity = ApiLedTelemetry.Source.StartActivity("saga " + saga.Flow);
         activity?.SetTag("apiled.order_id", saga.OrderId);
         var compensation = options.Value.Compensation;
+        var changes = new SagaChangeSet(saga, time); // an outcome waits here to be recorded with the next action's start
         while (true)
         {
-            ct.ThrowIfCancellationRequested();
-            var changes = new SagaChangeSet(saga, time);
+            if (ct.IsCancellationRequested)
+            {
+                await SaveAsync(changes); // a call that was made is recorded even while the host stops
+                ct.ThrowIfCancellationRequested();
+            }
+
             switch (SagaTransitions.Next(saga))
             {
                 case SagaAction.Done:
+                    await SaveAsync(changes);
                     activity?.SetTag("apiled.saga_status", saga.Status);
                     Outcomes.Add(1, new KeyValuePair<string, object?>("status", saga.Status));
                     return;
@@ -42,7 +48,8 @@ public sealed class OrderFulfillmentSaga(
                     changes.Add(SagaTransitions.Finish(saga, finish.Status));
                     break;
                 case SagaAction.Execute execute:
-                    // The start is recorded before the call, so an operator sees the step running and a restart resumes it.
+                    // The start is recorded before the call (with the previous step's outcome, in one record), so an
+                    // operator sees the step running and a restart resumes it.
                     await SaveAsync(changes.Add(SagaTransitions.StartStep(saga, execute.Step, execute.Definition)));
                     var (outcome, attempts) = await executor.ExecuteAsync(saga, execute, ct);
                     changes = new SagaChangeSet(saga, time);
@@ -65,8 +72,6 @@ public sealed class OrderFulfillmentSaga(
             {
                 changes.Add(SagaTransitions.Finish(saga, settled.Status));
             }
-
-            await SaveAsync(changes);
         }
     }
 

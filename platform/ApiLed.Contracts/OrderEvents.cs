@@ -1,0 +1,13 @@
+namespace ApiLed.Contracts;
+
+/// <summary>
+/// The saga's own events (routing keys on <c>apiled.events</c>), published in every mode: a saga started, and its
+/// outcomes. Steps emit events of their own in hybrid and choreography; these names are reserved for the saga.
+/// </summary>
+public static class OrderEvents
+{
+    public const string Processing = "order.processing";
+    public const string Completed = "order.completed";
+    public const string Failed = "order.failed";
+    public const string NeedsAttention = "order.needs-attention";
+}
