@@ -50,6 +50,8 @@ public static class PeerRun
         info.Environment["RABBITMQ_PORT"] = layer.Broker!.AmqpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         info.Environment["WARMUP"] = options.Warmup.ToString(System.Globalization.CultureInfo.InvariantCulture);
         info.Environment["LABEL"] = "bench";
+        // The same host setting as ApiLed's services (Directory.Build.props): idle thread-pool workers do not spin.
+        info.Environment["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0";
         using var peer = Process.Start(info) ?? throw new InvalidOperationException("The Courier peer did not start.");
         try
         {

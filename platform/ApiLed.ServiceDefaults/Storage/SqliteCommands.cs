@@ -8,30 +8,51 @@ public static class SqliteCommands
     public static async Task<int> ExecuteAsync(this SqliteConnection connection, string sql, SqliteTransaction? transaction,
         CancellationToken ct, params (string Name, object? Value)[] parameters)
     {
-        await using var command = Create(connection, sql, transaction, parameters);
-        return await command.ExecuteNonQueryAsync(ct);
+        var (command, owned) = Create(connection, sql, transaction, parameters);
+        try
+        {
+            return await command.ExecuteNonQueryAsync(ct);
+        }
+        finally
+        {
+            await ReleaseAsync(command, owned);
+        }
     }
 
     public static async Task<T?> ScalarAsync<T>(this SqliteConnection connection, string sql, SqliteTransaction? transaction,
         CancellationToken ct, params (string Name, object? Value)[] parameters)
     {
-        await using var command = Create(connection, sql, transaction, parameters);
-        var value = await command.ExecuteScalarAsync(ct);
-        return value is null or DBNull ? default : (T)Convert.ChangeType(value, Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T), null);
+        var (command, owned) = Create(connection, sql, transaction, parameters);
+        try
+        {
+            var value = await command.ExecuteScalarAsync(ct);
+            return value is null or DBNull ? default : (T)Convert.ChangeType(value, Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T), null);
+        }
+        finally
+        {
+            await ReleaseAsync(command, owned);
+        }
     }
 
     public static async Task<List<T>> QueryAsync<T>(this SqliteConnection connection, string sql, Func<SqliteDataReader, T> map,
         SqliteTransaction? transaction, CancellationToken ct, params (string Name, object? Value)[] parameters)
     {
-        await using var command = Create(connection, sql, transaction, parameters);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var rows = new List<T>();
-        while (await reader.ReadAsync(ct))
+        var (command, owned) = Create(connection, sql, transaction, parameters);
+        try
         {
-            rows.Add(map(reader));
-        }
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            var rows = new List<T>();
+            while (await reader.ReadAsync(ct))
+            {
+                rows.Add(map(reader));
+            }
 
-        return rows;
+            return rows;
+        }
+        finally
+        {
+            await ReleaseAsync(command, owned);
+        }
     }
 
     public static async Task<T?> QuerySingleOrDefaultAsync<T>(this SqliteConnection connection, string sql,
@@ -54,10 +75,12 @@ public static class SqliteCommands
     /// <summary>The round-trip text form every table uses for timestamps.</summary>
     public static string ToStoreText(this DateTimeOffset value) => value.UtcDateTime.ToString("O");
 
-    private static SqliteCommand Create(SqliteConnection connection, string sql, SqliteTransaction? transaction,
+    /// <summary>The command to run: the connection's prepared one when it keeps <see cref="PreparedStatements"/> (not owned), else a new one.</summary>
+    private static (SqliteCommand Command, bool Owned) Create(SqliteConnection connection, string sql, SqliteTransaction? transaction,
         (string Name, object? Value)[] parameters)
     {
-        var command = connection.CreateCommand();
+        var prepared = PreparedStatements.Of(connection)?.Get(sql);
+        var command = prepared ?? connection.CreateCommand();
         command.CommandText = sql;
         command.Transaction = transaction;
         foreach (var (name, value) in parameters)
@@ -65,6 +88,8 @@ public static class SqliteCommands
             command.Parameters.AddWithValue(name, value ?? DBNull.Value);
         }
 
-        return command;
+        return (command, prepared is null);
     }
+
+    private static ValueTask ReleaseAsync(SqliteCommand command, bool owned) => owned ? command.DisposeAsync() : ValueTask.CompletedTask;
 }

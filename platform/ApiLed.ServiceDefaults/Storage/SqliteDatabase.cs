@@ -32,6 +32,7 @@ public sealed class SqliteDatabase(IOptions<StoreOptions> options) : IHealthChec
     private readonly List<IGroupedWrite> pending = [];
     private bool committing;
     private SqliteConnection? writer;
+    private PreparedStatements? writerStatements;
 
     /// <summary>Raised after every committed write (the outbox relay wakes on it).</summary>
     public event Action? Committed;
@@ -51,11 +52,15 @@ public sealed class SqliteDatabase(IOptions<StoreOptions> options) : IHealthChec
         return connection;
     }
 
-    /// <summary>The writer's connection: commits wait for the operating system, not the disk (WAL, <c>synchronous = NORMAL</c>).</summary>
+    /// <summary>
+    /// The writer's connection: commits wait for the operating system, not the disk (WAL, <c>synchronous = NORMAL</c>);
+    /// it keeps its statements prepared (<see cref="PreparedStatements"/>).
+    /// </summary>
     private async Task<SqliteConnection> OpenWriterAsync(CancellationToken ct)
     {
         var connection = await OpenAsync(ct);
         await connection.ExecuteAsync("PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;", null, ct);
+        writerStatements = PreparedStatements.AttachTo(connection);
         return connection;
     }
 
@@ -188,6 +193,7 @@ public sealed class SqliteDatabase(IOptions<StoreOptions> options) : IHealthChec
 
             if (writer is not null)
             {
+                writerStatements?.Dispose();
                 await writer.DisposeAsync();
                 writer = null;
             }
@@ -220,5 +226,9 @@ public sealed class SqliteDatabase(IOptions<StoreOptions> options) : IHealthChec
         }
     }
 
-    public void Dispose() => writer?.Dispose();
+    public void Dispose()
+    {
+        writerStatements?.Dispose();
+        writer?.Dispose();
+    }
 }
