@@ -122,6 +122,35 @@ public sealed class OwnPipelineHandlerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_traced_call_records_a_client_span_under_the_callers_span()
+    {
+        var recorded = new List<System.Diagnostics.Activity>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name is "ApiLed" or "test",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) =>
+                System.Diagnostics.ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = activity => { lock (recorded) { recorded.Add(activity); } },
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+        using var source = new System.Diagnostics.ActivitySource("test");
+
+        using (var caller = source.StartActivity("step"))
+        {
+            using var response = await client.PostAsJsonAsync("/items/cup", new ItemBody(1));
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        }
+
+        // Only this trace's spans: other tests may record spans of their own meanwhile.
+        var step = Assert.Single(recorded, a => a.Source.Name == "test" && a.OperationName == "step");
+        var span = Assert.Single(recorded, a => a.TraceId == step.TraceId && a.Source.Name == "ApiLed" && a.Kind == System.Diagnostics.ActivityKind.Client);
+        Assert.Equal(step.SpanId, span.ParentSpanId);
+        Assert.Equal("POST", span.GetTagItem("http.request.method"));
+        Assert.Equal(201, span.GetTagItem("http.response.status_code"));
+        Assert.Equal("http://127.0.0.1:5999/items/cup", span.GetTagItem("url.full"));
+    }
+
+    [Fact]
     public async Task An_exception_nobody_handled_is_a_500()
     {
         using var response = await client.GetAsync("/broken");
