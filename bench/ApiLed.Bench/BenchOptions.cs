@@ -31,6 +31,9 @@ public sealed record BenchOptions
 
     public bool Build { get; init; } = true;
 
+    /// <summary>Keep each run's folder (broker files, stores, logs) after a run that succeeded; a failed run's is always kept.</summary>
+    public bool KeepData { get; init; }
+
     public string? Report { get; init; }
 
     public string? Plot { get; init; }
@@ -68,9 +71,11 @@ public sealed record BenchOptions
           --report FILE         also write the results as JSON
           --plot FILE           write an SVG of throughput and latency (default: bench-results.svg with `compare`)
           --no-build            do not build ApiLed.sln (Release) first
+          --keep-data           keep each run's folder (broker files, stores, logs); by default only a failed run's is kept
           --gateway URL --inventory URL --key KEY   for `running` (defaults: run.sh's ports, the demo-bench key)
         Each run starts a layer of its own (its own RabbitMQ node, the six services on free ports, fresh stores) and
-        stops it afterwards; CPU is read from /proc for every process of it, the broker's Erlang VM and the bench itself.
+        stops it afterwards, deleting its folder unless it failed or --keep-data; CPU is read from /proc for every
+        process of it, the broker's Erlang VM and the bench itself.
         """;
 
     public static BenchOptions Parse(string[] args)
@@ -109,6 +114,7 @@ public sealed record BenchOptions
                 "--report" => options with { Report = Path.GetFullPath(Value()) },
                 "--plot" => options with { Plot = Path.GetFullPath(Value()) },
                 "--no-build" => options with { Build = false },
+                "--keep-data" => options with { KeepData = true },
                 "--gateway" => options with { Gateway = Value() },
                 "--inventory" => options with { Inventory = Value() },
                 "--key" => options with { ApiKey = Value() },

@@ -16,10 +16,13 @@ public static class LayerRun
         _ => "order-fulfillment",
     };
 
-    public static async Task<BenchResult> RunAsync(string mode, int concurrency, BenchOptions options, string root, Action<string> say,
-        CancellationToken ct)
+    public static Task<BenchResult> RunAsync(string mode, int concurrency, BenchOptions options, string root, Action<string> say,
+        CancellationToken ct) =>
+        RunFolder.UseAsync($"{mode}-c{concurrency}", options.KeepData, say, folder => RunInAsync(folder, mode, concurrency, options, root, say, ct));
+
+    private static async Task<BenchResult> RunInAsync(string folder, string mode, int concurrency, BenchOptions options, string root,
+        Action<string> say, CancellationToken ct)
     {
-        var folder = RunFolder.Create($"{mode}-c{concurrency}");
         var settings = new LayerSettings
         {
             OrderFlow = FlowOf(mode),

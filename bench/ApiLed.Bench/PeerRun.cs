@@ -25,9 +25,12 @@ public static class PeerRun
         return Path.Combine(output, "MtbHttp.dll");
     }
 
-    public static async Task<BenchResult> RunAsync(string peerDll, BenchOptions options, string root, Action<string> say, CancellationToken ct)
+    public static Task<BenchResult> RunAsync(string peerDll, BenchOptions options, string root, Action<string> say, CancellationToken ct) =>
+        RunFolder.UseAsync("courier-peer", options.KeepData, say, folder => RunInAsync(folder, peerDll, options, root, say, ct));
+
+    private static async Task<BenchResult> RunInAsync(string folder, string peerDll, BenchOptions options, string root, Action<string> say,
+        CancellationToken ct)
     {
-        var folder = RunFolder.Create("courier-peer");
         say($"MassTransit Courier peer, prefetch {options.PeerPrefetch}: starting a layer of its own (for its system APIs and broker) in {folder}");
         await using var layer = await LayerProcesses.StartAsync(new LayerSettings { OrderFlow = LayerRun.FlowOf("orchestration"), Build = false },
             root, folder, s => { }, ct);
