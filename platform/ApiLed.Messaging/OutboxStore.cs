@@ -76,11 +76,12 @@ public sealed class OutboxStore
     public Task<long> PendingCountAsync(CancellationToken ct) => database.ReadAsync(connection =>
         connection.ScalarAsync<long>("SELECT COUNT(*) FROM outbox WHERE published_at IS NULL", null, ct), ct);
 
+    /// <summary>Marks rows published; one statement text whatever the batch (the sequences go as a JSON array), so the writer keeps it prepared.</summary>
     public Task MarkPublishedAsync(IReadOnlyCollection<long> sequences, CancellationToken ct) =>
         sequences.Count == 0 ? Task.CompletedTask : database.WriteAsync(async (connection, transaction) =>
             await connection.ExecuteAsync(
-                $"UPDATE outbox SET published_at = $at, attempts = attempts + 1 WHERE seq IN ({string.Join(',', sequences)})",
-                transaction, ct, ("$at", DateTimeOffset.UtcNow.ToStoreText())), ct);
+                "UPDATE outbox SET published_at = $at, attempts = attempts + 1 WHERE seq IN (SELECT value FROM json_each($sequences))",
+                transaction, ct, ("$at", DateTimeOffset.UtcNow.ToStoreText()), ("$sequences", $"[{string.Join(',', sequences)}]")), ct);
 
     /// <summary>Deletes rows published before <paramref name="before"/>; unpublished rows are never touched.</summary>
     public Task<int> PurgePublishedAsync(DateTimeOffset before, CancellationToken ct) => database.WriteAsync((connection, transaction) =>

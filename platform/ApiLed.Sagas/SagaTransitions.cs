@@ -45,15 +45,11 @@ public sealed record SagaTransition(string Kind, string? Step, string? Detail, s
 /// </summary>
 public static class SagaTransitions
 {
-    public const string ProcessingEvent = OrderEvents.Processing;
-    public const string CompletedEvent = OrderEvents.Completed;
-    public const string FailedEvent = OrderEvents.Failed;
-    public const string NeedsAttentionEvent = OrderEvents.NeedsAttention;
     public const string ParkedMessageType = "apiled.saga.needs-attention.v1";
 
     /// <summary>Events a flow may not emit from a step: the saga's own outcome events.</summary>
     public static readonly IReadOnlySet<string> ReservedEvents = new HashSet<string>(StringComparer.Ordinal)
-        { ProcessingEvent, CompletedEvent, FailedEvent, NeedsAttentionEvent };
+        { OrderEvents.Processing, OrderEvents.Completed, OrderEvents.Failed, OrderEvents.NeedsAttention };
 
     public static SagaAction Next(SagaState saga)
     {
@@ -125,15 +121,15 @@ public static class SagaTransitions
         step.Error = step.Error is null ? $"compensation failed: {reason}" : $"{step.Error}; compensation failed: {reason}";
         saga.Status = SagaStatuses.NeedsAttention;
         return new SagaTransition("saga-parked", step.Name, $"{definition.Compensation} failed after {attempts} call(s): {reason}",
-            NeedsAttentionEvent, Parked: true);
+            OrderEvents.NeedsAttention, Parked: true);
     }
 
     public static SagaTransition Finish(SagaState saga, string status)
     {
         saga.Status = status;
         return status == SagaStatuses.Completed
-            ? new SagaTransition("saga-completed", null, "every step succeeded", CompletedEvent)
-            : new SagaTransition("saga-failed", saga.FailedStep, saga.FailureReason, FailedEvent);
+            ? new SagaTransition("saga-completed", null, "every step succeeded", OrderEvents.Completed)
+            : new SagaTransition("saga-failed", saga.FailedStep, saga.FailureReason, OrderEvents.Failed);
     }
 
     /// <summary>

@@ -16,7 +16,7 @@ public sealed class ChoreographyRoutingTests
     {
         var saga = Saga(FlowModes.Choreography);
 
-        var message = SagaTransitions.Event(saga, SagaTransitions.ProcessingEvent, 1);
+        var message = SagaTransitions.Event(saga, OrderEvents.Processing, 1);
 
         Assert.Equal(["choreography.tracker", "choreography.inventory"], message.AlsoRoutedTo);
     }
@@ -51,14 +51,14 @@ public sealed class ChoreographyRoutingTests
 
         SagaTransitions.Finish(saga, SagaStatuses.Completed);
 
-        Assert.Equal(["choreography.tracker"], SagaTransitions.Event(saga, SagaTransitions.CompletedEvent, 5).AlsoRoutedTo);
+        Assert.Equal(["choreography.tracker"], SagaTransitions.Event(saga, OrderEvents.Completed, 5).AlsoRoutedTo);
     }
 
     [Theory]
     [InlineData(FlowModes.Orchestration)]
     [InlineData(FlowModes.Hybrid)]
     public void Events_of_sagas_the_process_api_runs_reach_no_participant(string mode) =>
-        Assert.Null(SagaTransitions.Event(Saga(mode), SagaTransitions.ProcessingEvent, 1).AlsoRoutedTo);
+        Assert.Null(SagaTransitions.Event(Saga(mode), OrderEvents.Processing, 1).AlsoRoutedTo);
 
     [Fact]
     public void Events_of_a_saga_taken_over_reach_no_participant()
@@ -66,7 +66,7 @@ public sealed class ChoreographyRoutingTests
         var saga = Saga(FlowModes.Choreography);
         SagaTransitions.TakeOver(saga, "reserve-inventory", "stalled");
 
-        Assert.Null(SagaTransitions.Event(saga, SagaTransitions.FailedEvent, 1001).AlsoRoutedTo);
+        Assert.Null(SagaTransitions.Event(saga, OrderEvents.Failed, 1001).AlsoRoutedTo);
     }
 
     private static SagaState Saga(string mode)

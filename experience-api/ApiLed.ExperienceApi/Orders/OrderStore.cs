@@ -132,13 +132,6 @@ public sealed class OrderStore(SqliteDatabase database, OutboxStore outbox)
     public Task<SagaEventApplied> ApplySagaEventAsync(SagaProgressEvent progress, PartnerNotification? notification, CancellationToken ct) =>
         database.WriteAsync(async (c, tx) =>
         {
-            var callback = await c.QueryAsync("SELECT callback_url FROM orders WHERE order_id = $id",
-                r => r.GetNullableString("callback_url"), tx, ct, ("$id", progress.OrderId));
-            if (callback is not [var url])
-            {
-                return new SagaEventApplied(OrderHeld: false, StatusUpdated: false, Notified: false);
-            }
-
             var updated = await c.ExecuteAsync(
                 """
                 UPDATE orders SET status = $status, saga_version = $version, steps = $steps, failed_step = $failedStep,
@@ -147,7 +140,21 @@ public sealed class OrderStore(SqliteDatabase database, OutboxStore outbox)
                 """, tx, ct, ("$id", progress.OrderId), ("$status", OrderStatuses.FromSaga(progress.Status)), ("$version", progress.Version),
                 ("$steps", JsonSerializer.Serialize(progress.Steps, JsonSerializerOptions.Web)), ("$failedStep", progress.FailedStep),
                 ("$reason", progress.FailureReason), ("$at", progress.At.ToStoreText())) == 1;
-            var notified = notification is not null && await c.ExecuteAsync(
+            if (notification is null)
+            {
+                // Most events change the status and need nothing else; only one that changed nothing asks whether the order is here.
+                var held = updated || await c.ScalarAsync<long?>("SELECT 1 FROM orders WHERE order_id = $id", tx, ct, ("$id", progress.OrderId)) is not null;
+                return new SagaEventApplied(held, updated, Notified: false);
+            }
+
+            var callback = await c.QueryAsync("SELECT callback_url FROM orders WHERE order_id = $id",
+                r => r.GetNullableString("callback_url"), tx, ct, ("$id", progress.OrderId));
+            if (callback is not [var url])
+            {
+                return new SagaEventApplied(OrderHeld: false, StatusUpdated: false, Notified: false);
+            }
+
+            var notified = await c.ExecuteAsync(
                 """
                 INSERT INTO notifications (message_id, order_id, event, payload, status, next_attempt, created_at, correlation_id)
                 VALUES ($message, $order, $event, $payload, $status, $at, $at, $correlation) ON CONFLICT (message_id) DO NOTHING

@@ -33,7 +33,7 @@ public sealed class FulfillOrderHandler(FlowCatalog flows, SagaStore store, Saga
 
         var (flowName, definition) = flows.OrderFlow;
         var fresh = SagaState.Start(command, flowName, definition, message.CorrelationId, time.GetUtcNow());
-        var (saga, created) = await store.StartAsync(fresh, [SagaTransitions.Event(fresh, SagaTransitions.ProcessingEvent, 1)], ct);
+        var (saga, created) = await store.StartAsync(fresh, [SagaTransitions.Event(fresh, OrderEvents.Processing, 1)], ct);
         if (!created)
         {
             logger.LogInformation("Command {MessageId} repeats order {OrderId}, whose saga is {Status}", message.MessageId, saga.OrderId, saga.Status);
