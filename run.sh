@@ -192,9 +192,9 @@ start_service process-api "$PROCESS_DLL" "$PROCESS_API_PORT" \
   Store__Path="$APILED_DATA_DIR/process/process.db" \
   RabbitMq__Url="$RABBIT_URL" \
   FlowsFile="${APILED_FLOWS_FILE:-$ROOT/process-api/ApiLed.ProcessApi/flows.json}" \
-  SystemApis__Inventory__BaseUrl="$(url "$INVENTORY_API_PORT")" \
-  SystemApis__Billing__BaseUrl="$(url "$BILLING_API_PORT")" \
-  SystemApis__Shipping__BaseUrl="$(url "$SHIPPING_API_PORT")"
+  Flows__Systems__inventory__BaseUrl="$(url "$INVENTORY_API_PORT")" \
+  Flows__Systems__billing__BaseUrl="$(url "$BILLING_API_PORT")" \
+  Flows__Systems__shipping__BaseUrl="$(url "$SHIPPING_API_PORT")"
 start_service experience-api "$EXPERIENCE_DLL" "$EXPERIENCE_API_PORT" \
   Store__Path="$APILED_DATA_DIR/experience/experience.db" \
   RabbitMq__Url="$RABBIT_URL" \

@@ -213,9 +213,9 @@ public sealed class LayerProcesses : IAsyncDisposable
                 env["Store__Path"] = StorePath(LayerService.ProcessApi);
                 env["RabbitMq__Url"] = Broker!.AmqpUrl;
                 env["Flows__OrderFlow"] = options.OrderFlow;
-                env["SystemApis__Inventory__BaseUrl"] = Url(LayerService.Inventory);
-                env["SystemApis__Billing__BaseUrl"] = billingForCallers;
-                env["SystemApis__Shipping__BaseUrl"] = Url(LayerService.Shipping);
+                env["Flows__Systems__inventory__BaseUrl"] = Url(LayerService.Inventory);
+                env["Flows__Systems__billing__BaseUrl"] = billingForCallers;
+                env["Flows__Systems__shipping__BaseUrl"] = Url(LayerService.Shipping);
                 break;
             case LayerService.ExperienceApi:
                 env["Store__Path"] = StorePath(LayerService.ExperienceApi);

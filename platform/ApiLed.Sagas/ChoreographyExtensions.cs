@@ -1,5 +1,5 @@
 using ApiLed.Messaging;
-using ApiLed.Sagas.SystemApis;
+using ApiLed.Sagas.Operations;
 using ApiLed.ServiceDefaults.Hosting;
 using ApiLed.ServiceDefaults.InProcess;
 using ApiLed.ServiceDefaults.Resilience;
@@ -37,8 +37,9 @@ public sealed record ChoreographyOptions
 public static class ChoreographyExtensions
 {
     /// <summary>
-    /// Hosts the choreography participant of <paramref name="system"/> ("inventory", "billing", "shipping") beside
-    /// its system API: a RabbitMQ consumer on <c>{system}.choreography</c> that calls the system API: in process, through
+    /// Hosts the choreography participant of <paramref name="system"/> (the name the flows file gives it) beside
+    /// its system API: a RabbitMQ consumer on <c>{system}.choreography</c> that runs the operations of that system the saga's
+    /// definition declares, calling the system API in process, through
     /// the service's own request pipeline (idempotency, validation and the client's resilience policies as over HTTP,
     /// without the loopback connection), or over HTTP at <see cref="ChoreographyOptions.SystemApiUrl"/> when it is set.
     /// The system API keeps serving while the broker is away (readiness degraded, not down).
@@ -54,13 +55,7 @@ public static class ChoreographyExtensions
         builder.AddRabbitMqMessaging($"{system}-participant", brokerDownStatus: HealthStatus.Degraded);
         builder.Services.AddValidatedOptions<ChoreographyOptions>(ChoreographyOptions.Section);
         var systemApi = options.SystemApiUrl ?? OwnAddress(builder.Configuration["urls"]);
-        var client = system switch
-        {
-            "inventory" => builder.Services.AddHttpClient<InventoryClient>(c => c.BaseAddress = systemApi),
-            "billing" => builder.Services.AddHttpClient<BillingClient>(c => c.BaseAddress = systemApi),
-            "shipping" => builder.Services.AddHttpClient<ShippingClient>(c => c.BaseAddress = systemApi),
-            _ => throw new ArgumentException($"No choreography participant for system '{system}'.", nameof(system)),
-        };
+        var client = builder.Services.AddHttpClient(OwnSystemDirectory.ClientName, c => c.BaseAddress = systemApi);
         client.AddResiliencePipeline($"{system}-api", options.Resilience);
         if (options.SystemApiUrl is null)
         {
@@ -69,7 +64,8 @@ public static class ChoreographyExtensions
 
         builder.Services.AddSingleton(new ParticipantIdentity(system));
         builder.Services.AddSingleton(sp => new StepPolicies(options.Patience, sp.GetRequiredService<TimeProvider>()));
-        builder.Services.AddTransient<SystemOperations>();
+        builder.Services.AddSingleton<ISystemDirectory, OwnSystemDirectory>();
+        builder.Services.AddSingleton<DeclaredOperations>();
         builder.Services.AddTransient<SagaStepExecutor>();
         builder.Services.AddSingleton<InboxStore>();
         builder.Services.AddSingleton(sp => sp.CreateConfirmedPublisher($"/apiled/{system}-participant", $"{system} participant publisher"));

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 
 namespace ApiLed.Sagas;
 
-/// <summary>Which system a participant acts for ("inventory", "billing" or "shipping").</summary>
+/// <summary>Which system a participant acts for, by the name the flows file gives it (e.g. "billing").</summary>
 public sealed record ParticipantIdentity(string System)
 {
     public string Consumer => System + "-participant";
@@ -53,6 +53,14 @@ public sealed class ChoreographyParticipant(
 
         await using var scope = scopes.CreateAsyncScope();
         var executor = scope.ServiceProvider.GetRequiredService<SagaStepExecutor>();
+        if (!executor.CanRun(saga, action))
+        {
+            // A saga that started before its definition carried its operations: the process API's stall rule takes it over.
+            logger.LogWarning("Choreographed saga {OrderId}: its definition declares no operation for {Action}; left to the process API",
+                saga.OrderId, action.GetType().Name);
+            return MessageDisposition.Ack;
+        }
+
         var messages = new List<OutboundMessage>();
         switch (action)
         {

@@ -1,5 +1,5 @@
 using ApiLed.Sagas.Flows;
-using ApiLed.Sagas.SystemApis;
+using ApiLed.Sagas.Operations;
 
 namespace ApiLed.Sagas;
 
@@ -16,8 +16,16 @@ public sealed record CompensationPolicy
 /// The orchestrator and the choreography participants both call through here, so a step behaves the same in
 /// every mode.
 /// </summary>
-public sealed class SagaStepExecutor(SystemOperations operations, StepPolicies policies)
+public sealed class SagaStepExecutor(DeclaredOperations operations, StepPolicies policies)
 {
+    /// <summary>Whether this process can run <paramref name="action"/>: the saga (or the catalogue) declares its operation.</summary>
+    public bool CanRun(SagaState saga, SagaAction action) => action switch
+    {
+        SagaAction.Execute e => operations.CanRun(saga, e.Definition.Operation),
+        SagaAction.Compensate { Definition.Compensation: { Length: > 0 } undo } => operations.CanRun(saga, undo),
+        _ => true,
+    };
+
     public Task<(StepOutcome Outcome, int Attempts)> ExecuteAsync(SagaState saga, SagaAction.Execute action, CancellationToken ct) =>
         CallAsync(saga, action.Step.Name, action.Definition.Operation, action.Definition.Timeout, action.Definition.Retry, ct);
 
@@ -30,5 +38,5 @@ public sealed class SagaStepExecutor(SystemOperations operations, StepPolicies p
     private Task<(StepOutcome Outcome, int Attempts)> CallAsync(SagaState saga, string step, string operation, TimeSpan timeout,
         RetryDefinition retry, CancellationToken ct) =>
         policies.ExecuteAsync(timeout, retry,
-            token => operations.ExecuteAsync(operation, saga.Order, SagaTransitions.IdempotencyKey(saga, step, operation), token), ct);
+            token => operations.ExecuteAsync(saga, operation, SagaTransitions.IdempotencyKey(saga, step, operation), token), ct);
 }

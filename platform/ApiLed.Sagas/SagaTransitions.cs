@@ -1,7 +1,7 @@
 using ApiLed.Contracts;
 using ApiLed.Messaging;
 using ApiLed.Sagas.Flows;
-using ApiLed.Sagas.SystemApis;
+using ApiLed.Sagas.Operations;
 
 namespace ApiLed.Sagas;
 
@@ -23,9 +23,9 @@ public abstract record SagaAction
     /// <summary>The system whose operation this action calls ("inventory", "billing", "shipping"), if any.</summary>
     public string? System => this switch
     {
-        Execute e => SystemOperations.Known.GetValueOrDefault(e.Definition.Operation)?.System,
-        Compensate c when c.Definition.Compensation is { Length: > 0 } op => SystemOperations.Known.GetValueOrDefault(op)?.System,
-        Compensate c => SystemOperations.Known.GetValueOrDefault(c.Definition.Operation)?.System,
+        Execute e => OperationNames.SystemOf(e.Definition.Operation),
+        Compensate c when c.Definition.Compensation is { Length: > 0 } op => OperationNames.SystemOf(op),
+        Compensate c => OperationNames.SystemOf(c.Definition.Operation),
         _ => null,
     };
 }

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using ApiLed.Sagas.Flows;
-using ApiLed.Sagas.SystemApis;
+using ApiLed.Sagas.Operations;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;

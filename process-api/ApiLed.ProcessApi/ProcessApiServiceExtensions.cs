@@ -1,38 +1,14 @@
-using System.ComponentModel.DataAnnotations;
 using ApiLed.Messaging;
 using ApiLed.ProcessApi.Flows;
 using ApiLed.ProcessApi.Sagas;
 using ApiLed.Sagas;
 using ApiLed.Sagas.Flows;
-using ApiLed.Sagas.SystemApis;
+using ApiLed.Sagas.Operations;
 using ApiLed.ServiceDefaults.Hosting;
 using ApiLed.ServiceDefaults.Resilience;
 using Microsoft.Extensions.Options;
 
 namespace ApiLed.ProcessApi;
-
-/// <summary>Where the system APIs are and how calls to each are protected (section <c>SystemApis</c>).</summary>
-public sealed record SystemApisOptions
-{
-    public const string Section = "SystemApis";
-
-    [Required]
-    public SystemApiOptions Inventory { get; init; } = new();
-
-    [Required]
-    public SystemApiOptions Billing { get; init; } = new();
-
-    [Required]
-    public SystemApiOptions Shipping { get; init; } = new();
-}
-
-public sealed record SystemApiOptions
-{
-    [Required]
-    public Uri? BaseUrl { get; init; }
-
-    public HttpResilienceOptions Resilience { get; init; } = new() { MaxRetryAttempts = 0 };
-}
 
 public static class ProcessApiServiceExtensions
 {
@@ -61,15 +37,9 @@ public static class ProcessApiServiceExtensions
         builder.AddFlowsFile();
         builder.Services.AddSingleton<FlowCatalog>();
 
-        var systems = builder.Configuration.GetValidated<SystemApisOptions>(SystemApisOptions.Section);
-        builder.Services.AddHttpClient<InventoryClient>(c => c.BaseAddress = systems.Inventory.BaseUrl)
-            .AddResiliencePipeline("inventory-api", systems.Inventory.Resilience);
-        builder.Services.AddHttpClient<BillingClient>(c => c.BaseAddress = systems.Billing.BaseUrl)
-            .AddResiliencePipeline("billing-api", systems.Billing.Resilience);
-        builder.Services.AddHttpClient<ShippingClient>(c => c.BaseAddress = systems.Shipping.BaseUrl)
-            .AddResiliencePipeline("shipping-api", systems.Shipping.Resilience);
-
-        builder.Services.AddTransient<SystemOperations>();
+        builder.Services.AddSingleton<SystemConnections>();
+        builder.Services.AddSingleton<ISystemDirectory>(sp => sp.GetRequiredService<SystemConnections>());
+        builder.Services.AddSingleton<DeclaredOperations>();
         builder.Services.AddTransient<SagaStepExecutor>();
         builder.Services.AddSingleton(sp => new StepPolicies(sp.GetRequiredService<IOptions<SagaOptions>>().Value.Patience,
             sp.GetRequiredService<TimeProvider>()));

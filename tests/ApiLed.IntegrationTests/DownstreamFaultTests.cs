@@ -14,7 +14,7 @@ public sealed class DownstreamFaultTests(DownstreamFaultTests.FaultyBilling laye
     public sealed class FaultyBilling() : LayerFixture(o =>
     {
         o.WireMockInFrontOf.Add(LayerService.Billing);
-        o.SetEnvironment(LayerService.ProcessApi, "SystemApis__Billing__Resilience__AttemptTimeout", "00:00:01");
+        o.SetEnvironment(LayerService.ProcessApi, "Flows__Systems__billing__Resilience__AttemptTimeout", "00:00:01");
         // A billing that answers 503 for good is waited for this long before the order fails.
         o.SetEnvironment(LayerService.ProcessApi, "Saga__Patience", "00:00:03");
     });
@@ -98,7 +98,7 @@ public sealed class ProcessCrashTests(ProcessCrashTests.SlowBilling layer) : ICl
     public sealed class SlowBilling() : LayerFixture(o =>
     {
         o.WireMockInFrontOf.Add(LayerService.Billing);
-        o.SetEnvironment(LayerService.ProcessApi, "SystemApis__Billing__Resilience__AttemptTimeout", "00:00:30");
+        o.SetEnvironment(LayerService.ProcessApi, "Flows__Systems__billing__Resilience__AttemptTimeout", "00:00:30");
     });
 
     [Fact]

@@ -79,7 +79,13 @@ public sealed class FlowReloadTests(FlowReloadTests.Fixture layer) : IClassFixtu
         var flows = view.GetProperty("flows").EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!);
 
         Assert.Equal("order-fulfillment", view.GetProperty("orderFlow").GetString());
-        Assert.Equal(["choreography", "hybrid", "orchestration"], flows.Values.Select(f => f.GetProperty("mode").GetString()).Order());
+        Assert.Equal(
+            ["order-fulfillment-checked:hybrid", "order-fulfillment-choreographed:choreography", "order-fulfillment-orchestrated:orchestration", "order-fulfillment:hybrid"],
+            flows.Select(f => $"{f.Key}:{f.Value.GetProperty("mode").GetString()}").Order(StringComparer.Ordinal));
+        var systems = view.GetProperty("systems");
+        Assert.Equal(["cancel-shipment", "create-shipment", "get-shipment"],
+            systems.GetProperty("shipping").GetProperty("operations").EnumerateObject().Select(o => o.Name).Order());
+        Assert.Equal("refund", systems.GetProperty("billing").GetProperty("operations").GetProperty("charge").GetProperty("undo").GetString());
         var hybrid = flows["order-fulfillment"].GetProperty("advice");
         Assert.True(hybrid.GetProperty("agreesWithMode").GetBoolean());
         Assert.Equal("orchestration", hybrid.GetProperty("recommended").GetString());

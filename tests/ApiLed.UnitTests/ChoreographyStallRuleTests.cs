@@ -2,7 +2,7 @@ using ApiLed.Contracts;
 using ApiLed.ProcessApi.Sagas;
 using ApiLed.Sagas;
 using ApiLed.Sagas.Flows;
-using ApiLed.Sagas.SystemApis;
+using ApiLed.Sagas.Operations;
 
 namespace ApiLed.UnitTests;
 
@@ -100,9 +100,9 @@ public sealed class ChoreographyStallRuleTests
             Mode = FlowModes.Choreography,
             Steps =
             [
-                new StepDefinition { Name = "reserve-inventory", Operation = SystemOperations.ReserveInventory, Compensation = SystemOperations.ReleaseInventory },
-                new StepDefinition { Name = "charge-payment", Operation = SystemOperations.ChargePayment, Compensation = SystemOperations.RefundPayment },
-                new StepDefinition { Name = "create-shipment", Operation = SystemOperations.CreateShipment, Compensation = SystemOperations.CancelShipment },
+                new StepDefinition { Name = "reserve-inventory", Operation = "inventory.reserve", Compensation = "inventory.release" },
+                new StepDefinition { Name = "charge-payment", Operation = "billing.charge", Compensation = "billing.refund" },
+                new StepDefinition { Name = "create-shipment", Operation = "shipping.create-shipment", Compensation = "shipping.cancel-shipment" },
             ],
         };
         var order = new FulfillOrderCommand("ord", "p", "c", [new PricedOrderLine("SKU-A", 1, 500)], 500, "EUR", "card",

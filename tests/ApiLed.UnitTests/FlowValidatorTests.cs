@@ -14,6 +14,7 @@ public sealed class FlowValidatorTests
     private static FlowsOptions Flows(string mode, params StepDefinition[] steps) => new()
     {
         OrderFlow = "order-fulfillment",
+        Systems = ShippedFlows.Systems,
         Definitions = new() { ["order-fulfillment"] = new ConfiguredFlow { Mode = mode, Steps = [.. steps] } },
     };
 
@@ -44,9 +45,19 @@ public sealed class FlowValidatorTests
     }
 
     [Fact]
-    public void A_step_that_changes_a_system_needs_its_compensation() =>
-        Assert.Contains(Validate(Flows(FlowModes.Hybrid, Step("charge-payment", "billing.charge", null))),
+    public void A_step_that_changes_a_system_cannot_drop_its_compensation() =>
+        Assert.Contains(Validate(Flows(FlowModes.Hybrid, Step("charge-payment", "billing.charge", ""))),
             f => f.Contains("Steps:0:Compensation is required") && f.Contains("billing.refund"));
+
+    [Fact]
+    public void A_step_without_a_compensation_is_undone_by_its_operations_undo()
+    {
+        var flows = Flows(FlowModes.Hybrid, Step("charge-payment", "billing.charge", null));
+        Assert.Empty(Validate(flows));
+        var definition = flows.Definitions["order-fulfillment"].ToDefinition(flows);
+        Assert.Equal("billing.refund", definition.Steps[0].Compensation);
+        Assert.Equal(["billing.charge", "billing.refund"], definition.Operations.Keys.Order());
+    }
 
     [Fact]
     public void A_compensation_that_undoes_something_else_is_refused() =>

@@ -4,7 +4,7 @@ using ApiLed.Messaging;
 using ApiLed.ProcessApi.Sagas;
 using ApiLed.Sagas;
 using ApiLed.Sagas.Flows;
-using ApiLed.Sagas.SystemApis;
+using ApiLed.Sagas.Operations;
 using ApiLed.ServiceDefaults.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -244,21 +244,11 @@ public sealed class OrderFulfillmentSagaTests : IDisposable
 
     private static SagaState NewSaga(string orderId, string mode = FlowModes.Hybrid)
     {
-        static StepDefinition Step(string name, string op, string comp) => new()
-        {
-            Name = name, Operation = op, Compensation = comp,
-            Retry = new RetryDefinition { MaxAttempts = 2, BaseDelay = TimeSpan.FromMilliseconds(1) },
-        };
-
-        var flow = new FlowDefinition
+        var shipped = ShippedFlows.Definition();
+        var flow = shipped with
         {
             Mode = mode,
-            Steps =
-            [
-                Step("reserve-inventory", SystemOperations.ReserveInventory, SystemOperations.ReleaseInventory),
-                Step("charge-payment", SystemOperations.ChargePayment, SystemOperations.RefundPayment),
-                Step("create-shipment", SystemOperations.CreateShipment, SystemOperations.CancelShipment),
-            ],
+            Steps = [.. shipped.Steps.Select(s => s with { Retry = new RetryDefinition { MaxAttempts = 2, BaseDelay = TimeSpan.FromMilliseconds(1) } })],
         };
         var order = new FulfillOrderCommand(orderId, "p", "c", [new PricedOrderLine("SKU-A", 1, 500)], 500, "EUR", "card",
             new ShippingAddress("A", "B", "C", "D", "GB"), DateTimeOffset.UtcNow);
@@ -268,7 +258,7 @@ public sealed class OrderFulfillmentSagaTests : IDisposable
     private OrderFulfillmentSaga Saga(TimeSpan patience = default, TimeProvider? clock = null)
     {
         HttpClient Client() => new(new ScriptedHandler(this)) { BaseAddress = new Uri("http://system.test") };
-        var operations = new SystemOperations(new InventoryClient(Client()), new BillingClient(Client()), new ShippingClient(Client()));
+        var operations = new DeclaredOperations(new ScriptedSystems(Client()));
         var options = Options.Create(new SagaOptions { Compensation = new CompensationPolicy { Retry = new RetryDefinition { MaxAttempts = 3, BaseDelay = TimeSpan.FromMilliseconds(1) } } });
         return new OrderFulfillmentSaga(store, new SagaStepExecutor(operations, new StepPolicies(patience, clock ?? TimeProvider.System)), options, clock ?? TimeProvider.System, NullLogger<OrderFulfillmentSaga>.Instance);
     }
@@ -286,6 +276,18 @@ public sealed class OrderFulfillmentSagaTests : IDisposable
         private DateTimeOffset now = new(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
 
         public override DateTimeOffset GetUtcNow() => now += step;
+    }
+
+    /// <summary>Every system is reached through the one scripted client.</summary>
+    private sealed class ScriptedSystems(HttpClient client) : ISystemDirectory
+    {
+        public bool TryGetClient(string system, out HttpClient found)
+        {
+            found = client;
+            return true;
+        }
+
+        public OperationDefinition? CurrentOperation(string qualifiedName) => null;
     }
 
     private sealed class ScriptedHandler(OrderFulfillmentSagaTests test) : HttpMessageHandler

@@ -21,6 +21,12 @@ public sealed record FlowDefinition
     public string Mode { get; init; } = FlowModes.Hybrid;
 
     public List<StepDefinition> Steps { get; init; } = [];
+
+    /// <summary>
+    /// The operations the steps and their compensations call, by qualified name (<c>billing.charge</c>), as declared
+    /// when the saga started: a saga carries them, so participants need no catalogue and a reload changes new orders only.
+    /// </summary>
+    public Dictionary<string, OperationDefinition> Operations { get; init; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>A step: the system operation it calls, the one that undoes it, its time budget, retries and events.</summary>
@@ -30,7 +36,7 @@ public sealed record StepDefinition
 
     public string Operation { get; init; } = "";
 
-    /// <summary>The operation that undoes this step; empty for a step with nothing to undo.</summary>
+    /// <summary>The operation that undoes this step: unset, the operation's own <c>Undo</c>; empty for a step with nothing to undo.</summary>
     public string? Compensation { get; init; }
 
     /// <summary>Time budget of the whole step, retries included.</summary>

@@ -11,7 +11,8 @@ public sealed record FlowView(string Name, string Mode, bool RunsNewOrders, IRea
 public sealed record FlowAdviceView(string Recommended, IReadOnlyList<string> Acceptable, bool AgreesWithMode, string? Warning,
     IReadOnlyList<string> Reasons);
 
-public sealed record FlowsView(string OrderFlow, string Source, FlowReload LastReload, IReadOnlyList<FlowView> Flows);
+public sealed record FlowsView(string OrderFlow, string Source, FlowReload LastReload, IReadOnlyDictionary<string, SystemDefinition> Systems,
+    IReadOnlyList<FlowView> Flows);
 
 public static class FlowsApi
 {
@@ -20,7 +21,7 @@ public static class FlowsApi
         var api = app.MapGroup("/api/v1/flows").WithTags("Flows");
 
         api.MapGet("/", (FlowCatalog catalog) => TypedResults.Ok(View(catalog)))
-            .WithSummary("Lists each flow, its mode and steps, and the decision advisor's view (a contradiction is a warning, not a refusal).");
+            .WithSummary("Lists the systems and their operations, each flow, its mode and steps, and the decision advisor's view (a contradiction is a warning, not a refusal).");
 
         api.MapPost("/reload", (FlowCatalog catalog) =>
             {
@@ -41,7 +42,7 @@ public static class FlowsApi
     private static FlowsView View(FlowCatalog catalog)
     {
         var flows = catalog.Current;
-        return new FlowsView(flows.OrderFlow, catalog.Source, catalog.LastReload,
+        return new FlowsView(flows.OrderFlow, catalog.Source, catalog.LastReload, flows.Systems,
         [
             .. flows.Definitions.Select(f =>
             {

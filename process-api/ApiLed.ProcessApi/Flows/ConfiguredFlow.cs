@@ -11,5 +11,29 @@ public sealed record ConfiguredFlow
 
     public FlowCharacteristics Characteristics { get; init; } = new();
 
-    public FlowDefinition ToDefinition() => new() { Mode = Mode, Steps = Steps };
+    /// <summary>
+    /// The definition a new saga keeps: each step's compensation is its operation's <c>Undo</c> unless the step names
+    /// one, and the operations the steps and compensations call are copied in (pinned) from <paramref name="flows"/>.
+    /// </summary>
+    public FlowDefinition ToDefinition(FlowsOptions flows)
+    {
+        var steps = Steps.Select(step => step.Compensation is not null
+            ? step
+            : step with
+            {
+                Compensation = flows.Operation(step.Operation)?.Undo is { Length: > 0 } undo
+                    ? OperationNames.Qualify(OperationNames.SystemOf(step.Operation)!, undo)
+                    : null,
+            }).ToList();
+        var operations = new Dictionary<string, OperationDefinition>(StringComparer.Ordinal);
+        foreach (var name in steps.SelectMany(s => new[] { s.Operation, s.Compensation }))
+        {
+            if (name is { Length: > 0 } && flows.Operation(name) is { } operation)
+            {
+                operations[name] = operation;
+            }
+        }
+
+        return new FlowDefinition { Mode = Mode, Steps = steps, Operations = operations };
+    }
 }

@@ -87,7 +87,7 @@ public sealed class FlowCatalog : IDisposable
         get
         {
             var flows = Current;
-            return (flows.OrderFlow, flows.Definitions[flows.OrderFlow].ToDefinition());
+            return (flows.OrderFlow, flows.Definitions[flows.OrderFlow].ToDefinition(flows));
         }
     }
 

@@ -1,6 +1,6 @@
 using ApiLed.Sagas;
 using ApiLed.Sagas.Flows;
-using ApiLed.Sagas.SystemApis;
+using ApiLed.Sagas.Operations;
 
 namespace ApiLed.ProcessApi.Flows;
 
@@ -20,6 +20,8 @@ public static class FlowValidator
         {
             Fail($"Flows:OrderFlow names '{options.OrderFlow}', which is not among Flows:Definitions ({string.Join(", ", options.Definitions.Keys)}).");
         }
+
+        ValidateSystems(options, Fail);
 
         foreach (var (flowName, flow) in options.Definitions)
         {
@@ -50,16 +52,7 @@ public static class FlowValidator
                     Fail($"{stepAt}:Name '{step.Name}' is used by an earlier step; step names must be unique.");
                 }
 
-                if (!SystemOperations.Known.TryGetValue(step.Operation, out var operation))
-                {
-                    Fail($"{stepAt}:Operation '{step.Operation}' is unknown; known operations: {string.Join(", ", SystemOperations.Known.Keys)}.");
-                }
-                else if (operation.CompensatedBy is { } required && step.Compensation != required)
-                {
-                    Fail(string.IsNullOrEmpty(step.Compensation)
-                        ? $"{stepAt}:Compensation is required: '{step.Operation}' changes a system of record and is undone by '{required}'."
-                        : $"{stepAt}:Compensation '{step.Compensation}' does not undo '{step.Operation}'; use '{required}'.");
-                }
+                ValidateStepOperation(options, flow, i, stepAt, Fail);
 
                 if (step.Timeout <= TimeSpan.Zero)
                 {
@@ -114,5 +107,177 @@ public static class FlowValidator
         }
 
         return failures;
+    }
+
+    private static readonly string[] Methods = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+    private static void ValidateSystems(FlowsOptions options, Action<string> fail)
+    {
+        foreach (var (name, system) in options.Systems)
+        {
+            var at = $"Flows:Systems:{name}";
+            if (name.Length == 0 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+            {
+                fail($"{at}: a system's name is letters, digits, '-' and '_' ('{name}' is not: steps name operations as system.operation).");
+            }
+
+            if (system.BaseUrl is not { IsAbsoluteUri: true } url || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+            {
+                fail($"{at}:BaseUrl is required: the system's absolute http(s) address, e.g. http://127.0.0.1:5202.");
+            }
+
+            if (system.ConcurrencyLimit is < 0 or > 10_000)
+            {
+                fail($"{at}:ConcurrencyLimit must be between 0 (no limit) and 10000.");
+            }
+
+            var resilience = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+            System.ComponentModel.DataAnnotations.Validator.TryValidateObject(system.Resilience,
+                new System.ComponentModel.DataAnnotations.ValidationContext(system.Resilience), resilience, validateAllProperties: true);
+            foreach (var result in resilience)
+            {
+                fail($"{at}:Resilience:{string.Join(",", result.MemberNames)}: {result.ErrorMessage}");
+            }
+
+            if (system.Operations.Count == 0)
+            {
+                fail($"{at}:Operations is empty; a system offers at least one operation.");
+            }
+
+            foreach (var (operationName, operation) in system.Operations)
+            {
+                ValidateOperation(system, $"{at}:Operations:{operationName}", operationName, operation, fail);
+            }
+        }
+    }
+
+    private static void ValidateOperation(SystemDefinition system, string at, string name, OperationDefinition operation, Action<string> fail)
+    {
+        if (name.Length == 0 || name.Contains('.') || name.Any(char.IsWhiteSpace))
+        {
+            fail($"{at}: an operation's name has no dots or spaces.");
+        }
+
+        if (!Methods.Contains(operation.Method.ToUpperInvariant()))
+        {
+            fail($"{at}:Method '{operation.Method}' is not one of {string.Join(", ", Methods)}.");
+        }
+
+        if (!operation.Path.StartsWith('/'))
+        {
+            fail($"{at}:Path '{operation.Path}' must start with '/' (it is appended to the system's BaseUrl).");
+        }
+        else if (TextTemplate.Parse(operation.Path, out var pathError) is null)
+        {
+            fail($"{at}:Path has a bad expression: {pathError}.");
+        }
+
+        var fields = operation.Body.Keys.Select(k => k.Split('.')).ToList();
+        foreach (var (field, template) in operation.Body)
+        {
+            if (field.Split('.').Any(part => part.Length == 0))
+            {
+                fail($"{at}:Body:{field}: a field name cannot be empty or start or end with a dot.");
+            }
+            else if (fields.Any(other => other.Length > field.Split('.').Length && string.Join('.', other).StartsWith(field + ".", StringComparison.Ordinal)))
+            {
+                fail($"{at}:Body:{field} is a value and also has nested fields; give it one or the other.");
+            }
+
+            if (TextTemplate.Parse(template, out var bodyError) is null)
+            {
+                fail($"{at}:Body:{field} has a bad expression: {bodyError}.");
+            }
+        }
+
+        if (!operation.Mutating && operation.Body.Count > 0)
+        {
+            fail($"{at}:Body: a GET sends no body.");
+        }
+
+        foreach (var field in operation.Result.Where(f => string.IsNullOrWhiteSpace(f)))
+        {
+            fail($"{at}:Result names an empty field.");
+        }
+
+        var classified = new Dictionary<int, string>();
+        foreach (var (list, codes) in new[] { ("Success", operation.Outcomes.Success), ("BusinessFailure", operation.Outcomes.BusinessFailure), ("Transient", operation.Outcomes.Transient) })
+        {
+            foreach (var code in codes)
+            {
+                if (code is < 100 or > 599)
+                {
+                    fail($"{at}:Outcomes:{list}: {code} is not an HTTP status.");
+                }
+                else if (!classified.TryAdd(code, list))
+                {
+                    fail($"{at}:Outcomes:{list}: {code} is also listed under {classified[code]}; a status has one meaning.");
+                }
+            }
+        }
+
+        if (operation.Undo is { Length: > 0 } undo)
+        {
+            if (undo == name)
+            {
+                fail($"{at}:Undo: an operation cannot undo itself.");
+            }
+            else if (!system.Operations.TryGetValue(undo, out var undoing))
+            {
+                fail($"{at}:Undo '{undo}' is not an operation of this system ({string.Join(", ", system.Operations.Keys)}).");
+            }
+            else if (!undoing.Mutating)
+            {
+                fail($"{at}:Undo '{undo}' is a GET: reading cannot undo a change.");
+            }
+        }
+    }
+
+    /// <summary>The step's operation exists, can be undone when it changes something, and reads only steps that ran before it.</summary>
+    private static void ValidateStepOperation(FlowsOptions options, ConfiguredFlow flow, int index, string stepAt, Action<string> fail)
+    {
+        var step = flow.Steps[index];
+        var known = options.Systems.SelectMany(s => s.Value.Operations.Keys.Select(o => OperationNames.Qualify(s.Key, o))).ToList();
+        if (options.Operation(step.Operation) is not { } operation)
+        {
+            fail($"{stepAt}:Operation '{step.Operation}' is unknown; known operations: {string.Join(", ", known)}.");
+            return;
+        }
+
+        var system = OperationNames.SystemOf(step.Operation)!;
+        var required = operation.Undo is { Length: > 0 } undo ? OperationNames.Qualify(system, undo) : null;
+        if (operation.Mutating && required is null)
+        {
+            fail($"{stepAt}:Operation '{step.Operation}' changes its system ({operation.Method}) and declares no Undo " +
+                 $"(Flows:Systems:{system}:Operations:{OperationNames.OperationOf(step.Operation)}:Undo): a failed order could not be put right.");
+        }
+        else if (step.Compensation is not null && step.Compensation != (required ?? ""))
+        {
+            fail(required is null
+                ? $"{stepAt}:Compensation '{step.Compensation}' undoes nothing: '{step.Operation}' only reads; leave Compensation out."
+                : step.Compensation.Length == 0
+                    ? $"{stepAt}:Compensation is required: '{step.Operation}' changes a system of record and is undone by '{required}' (leave Compensation out to use it)."
+                    : $"{stepAt}:Compensation '{step.Compensation}' does not undo '{step.Operation}'; use '{required}' (or leave Compensation out).");
+        }
+
+        var earlier = flow.Steps.Take(index).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
+        CheckReads(operation, earlier, step, step.Operation, stepAt, fail);
+        if (required is not null && options.Operation(required) is { } undoing)
+        {
+            CheckReads(undoing, new HashSet<string>(earlier.Append(step.Name), StringComparer.Ordinal), step, required, stepAt, fail);
+        }
+    }
+
+    private static void CheckReads(OperationDefinition operation, IReadOnlySet<string> readable, StepDefinition step, string name, string stepAt,
+        Action<string> fail)
+    {
+        var templates = operation.Body.Values.Append(operation.Path);
+        foreach (var expression in templates.Select(t => TextTemplate.Parse(t, out _)).OfType<TextTemplate>().SelectMany(t => t.Expressions))
+        {
+            if (expression.Path is ["steps", var read, ..] && !readable.Contains(read))
+            {
+                fail($"{stepAt}:Operation '{name}' reads '{expression.Text.Trim()}', but step '{read}' does not run before step '{step.Name}'.");
+            }
+        }
     }
 }

@@ -1,3 +1,5 @@
+using ApiLed.Sagas.Flows;
+
 namespace ApiLed.ProcessApi.Flows;
 
 /// <summary>The flows an integration architect configures (section <c>Flows</c>, usually in the flows file).</summary>
@@ -11,5 +13,15 @@ public sealed record FlowsOptions
     /// <summary>The flow new orders run.</summary>
     public string OrderFlow { get; init; } = "order-fulfillment";
 
+    /// <summary>The systems flows call and the operations each offers.</summary>
+    public Dictionary<string, SystemDefinition> Systems { get; init; } = new(StringComparer.Ordinal);
+
     public Dictionary<string, ConfiguredFlow> Definitions { get; init; } = new(StringComparer.Ordinal);
+
+    /// <summary>The operation <paramref name="qualified"/> (<c>billing.charge</c>) as declared, if it is.</summary>
+    public OperationDefinition? Operation(string? qualified) =>
+        OperationNames.SystemOf(qualified) is { } system && Systems.TryGetValue(system, out var declared)
+        && declared.Operations.TryGetValue(OperationNames.OperationOf(qualified!), out var operation)
+            ? operation
+            : null;
 }

@@ -1,7 +1,7 @@
 using ApiLed.Contracts;
 using ApiLed.Messaging;
 using ApiLed.Sagas;
-using ApiLed.Sagas.SystemApis;
+using ApiLed.Sagas.Operations;
 using ApiLed.ServiceDefaults.Telemetry;
 using Microsoft.Extensions.Options;
 

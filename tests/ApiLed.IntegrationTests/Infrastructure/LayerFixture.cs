@@ -323,9 +323,9 @@ public class LayerFixture : IAsyncLifetime
             case LayerService.ProcessApi:
                 env["Store__Path"] = Store("process");
                 env["RabbitMq__Url"] = Broker.AmqpUrl;
-                env["SystemApis__Inventory__BaseUrl"] = SystemUrl(LayerService.Inventory);
-                env["SystemApis__Billing__BaseUrl"] = SystemUrl(LayerService.Billing);
-                env["SystemApis__Shipping__BaseUrl"] = SystemUrl(LayerService.Shipping);
+                env["Flows__Systems__inventory__BaseUrl"] = SystemUrl(LayerService.Inventory);
+                env["Flows__Systems__billing__BaseUrl"] = SystemUrl(LayerService.Billing);
+                env["Flows__Systems__shipping__BaseUrl"] = SystemUrl(LayerService.Shipping);
                 break;
             case LayerService.ExperienceApi:
                 env["Store__Path"] = Store("experience");

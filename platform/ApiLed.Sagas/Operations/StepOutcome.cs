@@ -1,4 +1,4 @@
-namespace ApiLed.Sagas.SystemApis;
+namespace ApiLed.Sagas.Operations;
 
 /// <summary>What one call to a system operation came to.</summary>
 public abstract record StepOutcome

@@ -1,0 +1,64 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace ApiLed.Sagas.Operations;
+
+/// <summary>
+/// What the expressions of a saga's operations read: <c>order</c> (the order as accepted), <c>partner</c>
+/// (<c>id</c>), <c>saga</c> (<c>orderId</c>, <c>flow</c>, <c>correlationId</c>) and <c>steps.{step}</c>
+/// (<c>status</c>, and <c>result</c>: the fields its operation kept).
+/// </summary>
+public static class OperationScope
+{
+    public static JsonDocument Of(SagaState saga)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WritePropertyName("order");
+            JsonSerializer.Serialize(writer, saga.Order, JsonSerializerOptions.Web);
+            writer.WriteStartObject("partner");
+            writer.WriteString("id", saga.Order.PartnerId);
+            writer.WriteEndObject();
+            writer.WriteStartObject("saga");
+            writer.WriteString("orderId", saga.OrderId);
+            writer.WriteString("flow", saga.Flow);
+            writer.WriteString("correlationId", saga.CorrelationId);
+            writer.WriteEndObject();
+            writer.WriteStartObject("steps");
+            foreach (var step in saga.Steps)
+            {
+                writer.WriteStartObject(step.Name);
+                writer.WriteString("status", step.Status);
+                writer.WritePropertyName("result");
+                WriteResult(writer, step.Result);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        return JsonDocument.Parse(buffer.WrittenMemory);
+    }
+
+    private static void WriteResult(Utf8JsonWriter writer, string? result)
+    {
+        if (string.IsNullOrEmpty(result))
+        {
+            writer.WriteNullValue();
+            return;
+        }
+
+        try
+        {
+            using var parsed = JsonDocument.Parse(result);
+            parsed.RootElement.WriteTo(writer);
+        }
+        catch (JsonException)
+        {
+            writer.WriteStringValue(result); // an answer that was not JSON (or was cut short) stays readable as text
+        }
+    }
+}
