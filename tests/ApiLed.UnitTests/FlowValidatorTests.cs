@@ -91,4 +91,72 @@ public sealed class FlowValidatorTests
     [Fact]
     public void An_unknown_mode_is_refused() =>
         Assert.Contains(Validate(Flows("telepathy", Reference)), f => f.Contains("Flows:Definitions:order-fulfillment:Mode is 'telepathy'"));
+
+    private static FlowsOptions WithOperation(string system, string name, OperationDefinition operation, params StepDefinition[] steps)
+    {
+        var systems = ShippedFlows.Systems.ToDictionary(s => s.Key, s => s.Value with { Operations = new(s.Value.Operations) });
+        systems[system].Operations[name] = operation;
+        return Flows(FlowModes.Hybrid, steps.Length > 0 ? steps : Reference) with { Systems = systems };
+    }
+
+    [Fact]
+    public void The_shipped_flows_file_is_valid() => Assert.Empty(Validate(ShippedFlows.Options));
+
+    [Fact]
+    public void A_mutating_operation_without_an_undo_is_refused() =>
+        Assert.Contains(Validate(WithOperation("billing", "charge", ShippedFlows.Systems["billing"].Operations["charge"] with { Undo = null })),
+            f => f.Contains("Steps:1:Operation 'billing.charge' changes its system (POST) and declares no Undo (Flows:Systems:billing:Operations:charge:Undo)"));
+
+    [Fact]
+    public void A_bad_expression_is_named_with_its_system_operation_and_field() =>
+        Assert.Contains(Validate(WithOperation("billing", "charge", ShippedFlows.Systems["billing"].Operations["charge"] with
+            {
+                Body = new() { ["amountCents"] = "${order.total Cents}" },
+            })),
+            f => f.StartsWith("flows.json: Flows:Systems:billing:Operations:charge:Body:amountCents has a bad expression", StringComparison.Ordinal));
+
+    [Fact]
+    public void An_operation_that_reads_a_later_step_is_refused() =>
+        Assert.Contains(Validate(WithOperation("inventory", "reserve", ShippedFlows.Systems["inventory"].Operations["reserve"] with
+            {
+                Body = new() { ["chargeId"] = "${steps.charge-payment.result.chargeId}" },
+            })),
+            f => f.Contains("Steps:0:Operation 'inventory.reserve' reads 'steps.charge-payment.result.chargeId', but step 'charge-payment' does not run before step 'reserve-inventory'"));
+
+    [Fact]
+    public void An_undo_that_is_not_an_operation_of_the_system_is_refused() =>
+        Assert.Contains(Validate(WithOperation("billing", "charge", ShippedFlows.Systems["billing"].Operations["charge"] with { Undo = "teleport" })),
+            f => f.Contains("Flows:Systems:billing:Operations:charge:Undo 'teleport' is not an operation of this system"));
+
+    [Fact]
+    public void A_status_with_two_meanings_is_refused() =>
+        Assert.Contains(Validate(WithOperation("billing", "charge", ShippedFlows.Systems["billing"].Operations["charge"] with
+            {
+                Outcomes = new AnswerClassification { BusinessFailure = [409], Transient = [409] },
+            })),
+            f => f.Contains("Outcomes:Transient: 409 is also listed under BusinessFailure"));
+
+    [Fact]
+    public void A_get_with_a_body_and_a_path_without_a_slash_are_refused()
+    {
+        var failures = Validate(WithOperation("billing", "peek", new OperationDefinition { Method = "GET", Path = "charges", Body = new() { ["a"] = "b" } }));
+        Assert.Contains(failures, f => f.Contains("Flows:Systems:billing:Operations:peek:Path 'charges' must start with '/'"));
+        Assert.Contains(failures, f => f.Contains("Flows:Systems:billing:Operations:peek:Body: a GET sends no body"));
+    }
+
+    [Fact]
+    public void A_system_without_a_base_url_is_refused()
+    {
+        var flows = Flows(FlowModes.Hybrid, Reference);
+        var systems = new Dictionary<string, ProcessApi.Flows.SystemDefinition>(flows.Systems) { ["billing"] = flows.Systems["billing"] with { BaseUrl = null } };
+        Assert.Contains(Validate(flows with { Systems = systems }), f => f.Contains("Flows:Systems:billing:BaseUrl is required"));
+    }
+
+    [Fact]
+    public void A_read_step_needs_no_compensation_and_may_not_name_one()
+    {
+        Assert.Empty(Validate(Flows(FlowModes.Hybrid, Step("check-charge", "billing.get-charge", null))));
+        Assert.Contains(Validate(Flows(FlowModes.Hybrid, Step("check-charge", "billing.get-charge", "billing.refund"))),
+            f => f.Contains("Compensation 'billing.refund' undoes nothing: 'billing.get-charge' only reads"));
+    }
 }

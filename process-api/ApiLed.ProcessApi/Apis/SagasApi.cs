@@ -79,7 +79,7 @@ public static class SagasApi
         [.. saga.Steps.Select(s =>
         {
             var definition = saga.DefinitionOf(s);
-            return new SagaStepDetail(s.Name, definition.Operation, definition.Compensation, s.Status, s.Attempts, s.Error);
+            return new SagaStepDetail(s.Name, definition.Operation, definition.Compensation, s.Status, s.Attempts, s.Error, s.Result);
         })],
         history);
 }

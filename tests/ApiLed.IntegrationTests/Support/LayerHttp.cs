@@ -19,7 +19,7 @@ public sealed record NotificationEntry(string Event, string Status, int Attempts
 
 public sealed record SagaView(string OrderId, string Status, string? FailedStep, string? FailureReason, List<SagaStepEntry> Steps, List<SagaHistoryLine> History);
 
-public sealed record SagaStepEntry(string Name, string Operation, string? Compensation, string Status, int Attempts, string? Error);
+public sealed record SagaStepEntry(string Name, string Operation, string? Compensation, string Status, int Attempts, string? Error, string? Result = null);
 
 public sealed record SagaHistoryLine(DateTimeOffset At, string Kind, string? Step, string? Detail);
 
