@@ -8,7 +8,8 @@ RUN for project in \
       process-api/ApiLed.ProcessApi \
       system-apis/inventory/ApiLed.Inventory.Api \
       system-apis/billing/ApiLed.Billing.Api \
-      system-apis/shipping/ApiLed.Shipping.Api; do \
+      system-apis/shipping/ApiLed.Shipping.Api \
+      system-apis/risk/ApiLed.Risk.Api; do \
       dotnet publish "$project" -c Release -o "/app/$(basename "$project")" || exit 1; \
     done
 

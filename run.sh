@@ -6,7 +6,7 @@
 #
 # Settings (environment variables):
 #   GATEWAY_PORT (8080) EXPERIENCE_API_PORT (5101) PROCESS_API_PORT (5102)
-#   INVENTORY_API_PORT (5201) BILLING_API_PORT (5202) SHIPPING_API_PORT (5203)
+#   INVENTORY_API_PORT (5201) BILLING_API_PORT (5202) SHIPPING_API_PORT (5203) RISK_API_PORT (5204)
 #   APILED_DATA_DIR (./.data)   SQLite stores, and logs/<service>.log
 #   RABBITMQ_URL                use this broker when it is reachable, instead of a local one
 #   APILED_NO_BUILD=1           skip `dotnet build`
@@ -24,6 +24,7 @@ PROCESS_API_PORT="${PROCESS_API_PORT:-5102}"
 INVENTORY_API_PORT="${INVENTORY_API_PORT:-5201}"
 BILLING_API_PORT="${BILLING_API_PORT:-5202}"
 SHIPPING_API_PORT="${SHIPPING_API_PORT:-5203}"
+RISK_API_PORT="${RISK_API_PORT:-5204}"
 READY_TIMEOUT="${APILED_READY_TIMEOUT:-90}"
 
 say() { printf '%s\n' "$*"; }
@@ -42,7 +43,7 @@ port_taken() { timeout 2 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$0"' "$1" 2>/dev/n
 
 declare -A SEEN_PORT=()
 for pair in "gateway:GATEWAY_PORT" "experience-api:EXPERIENCE_API_PORT" "process-api:PROCESS_API_PORT" \
-            "inventory-api:INVENTORY_API_PORT" "billing-api:BILLING_API_PORT" "shipping-api:SHIPPING_API_PORT"; do
+            "inventory-api:INVENTORY_API_PORT" "billing-api:BILLING_API_PORT" "shipping-api:SHIPPING_API_PORT" "risk-api:RISK_API_PORT"; do
   svc="${pair%%:*}"; var="${pair#*:}"; port="${!var}"
   [[ "$port" =~ ^[0-9]+$ ]] && [ "$port" -ge 1 ] && [ "$port" -le 65535 ] || die "$var=$port is not a valid port"
   if [ -n "${SEEN_PORT[$port]:-}" ]; then
@@ -172,6 +173,7 @@ url() { printf 'http://127.0.0.1:%s' "$1"; }
 INVENTORY_DLL="$(dll_of system-apis/inventory/ApiLed.Inventory.Api ApiLed.Inventory.Api)"
 BILLING_DLL="$(dll_of system-apis/billing/ApiLed.Billing.Api ApiLed.Billing.Api)"
 SHIPPING_DLL="$(dll_of system-apis/shipping/ApiLed.Shipping.Api ApiLed.Shipping.Api)"
+RISK_DLL="$(dll_of system-apis/risk/ApiLed.Risk.Api ApiLed.Risk.Api)"
 PROCESS_DLL="$(dll_of process-api/ApiLed.ProcessApi ApiLed.ProcessApi)"
 EXPERIENCE_DLL="$(dll_of experience-api/ApiLed.ExperienceApi ApiLed.ExperienceApi)"
 GATEWAY_DLL="$(dll_of gateway/ApiLed.Gateway ApiLed.Gateway)"
@@ -183,9 +185,12 @@ start_service billing-api "$BILLING_DLL" "$BILLING_API_PORT" Store__Path="$APILE
   RabbitMq__Url="$RABBIT_URL"
 start_service shipping-api "$SHIPPING_DLL" "$SHIPPING_API_PORT" Store__Path="$APILED_DATA_DIR/shipping/shipping.db" \
   RabbitMq__Url="$RABBIT_URL"
+start_service risk-api "$RISK_DLL" "$RISK_API_PORT" Store__Path="$APILED_DATA_DIR/risk/risk.db" \
+  RabbitMq__Url="$RABBIT_URL"
 wait_ready inventory-api "$INVENTORY_API_PORT"
 wait_ready billing-api "$BILLING_API_PORT"
 wait_ready shipping-api "$SHIPPING_API_PORT"
+wait_ready risk-api "$RISK_API_PORT"
 
 say "starting the process API and the experience API..."
 start_service process-api "$PROCESS_DLL" "$PROCESS_API_PORT" \
@@ -194,7 +199,8 @@ start_service process-api "$PROCESS_DLL" "$PROCESS_API_PORT" \
   FlowsFile="${APILED_FLOWS_FILE:-$ROOT/process-api/ApiLed.ProcessApi/flows.json}" \
   Flows__Systems__inventory__BaseUrl="$(url "$INVENTORY_API_PORT")" \
   Flows__Systems__billing__BaseUrl="$(url "$BILLING_API_PORT")" \
-  Flows__Systems__shipping__BaseUrl="$(url "$SHIPPING_API_PORT")"
+  Flows__Systems__shipping__BaseUrl="$(url "$SHIPPING_API_PORT")" \
+  Flows__Systems__risk__BaseUrl="$(url "$RISK_API_PORT")"
 start_service experience-api "$EXPERIENCE_DLL" "$EXPERIENCE_API_PORT" \
   Store__Path="$APILED_DATA_DIR/experience/experience.db" \
   RabbitMq__Url="$RABBIT_URL" \
@@ -224,6 +230,7 @@ printf '  %-22s %-32s %s\n' "process API" "$(url "$PROCESS_API_PORT")" "$(url "$
 printf '  %-22s %-32s %s\n' "inventory system API" "$(url "$INVENTORY_API_PORT")" "$(url "$INVENTORY_API_PORT")/swagger"
 printf '  %-22s %-32s %s\n' "billing system API" "$(url "$BILLING_API_PORT")" "$(url "$BILLING_API_PORT")/swagger"
 printf '  %-22s %-32s %s\n' "shipping system API" "$(url "$SHIPPING_API_PORT")" "$(url "$SHIPPING_API_PORT")/swagger"
+printf '  %-22s %-32s %s\n' "risk system API" "$(url "$RISK_API_PORT")" "$(url "$RISK_API_PORT")/swagger"
 printf '  %-22s %s\n' "RabbitMQ" "$shown_rabbit"
 printf '  %-22s %s\n' "data and logs" "$APILED_DATA_DIR"
 say ""

@@ -22,6 +22,12 @@ public sealed record BenchOptions
 
     public IReadOnlyList<int> Concurrency { get; init; } = [64];
 
+    /// <summary>
+    /// Steps per saga: 3 runs the reference flow, 6 the shipped order-fulfillment-checked (each change followed by a
+    /// read of the same system), in the same mode. A list runs each.
+    /// </summary>
+    public IReadOnlyList<int> Steps { get; init; } = [3];
+
     public bool Peer { get; init; } = true;
 
     /// <summary>Offer the measured orders at this many per second (open loop) instead of as fast as they are accepted.</summary>
@@ -63,6 +69,7 @@ public sealed record BenchOptions
           --orders N            measured orders per run (default 10000)
           --warmup N            orders before the measurement, not counted (default 6000: the JIT has settled by then)
           --concurrency LIST    requests in flight at the gateway; a list runs each (default 64)
+          --steps LIST          3 (the reference flow) and/or 6 (order-fulfillment-checked: each change then a read), default 3
           --rate N              offer the measured orders at N per second (open loop), e.g. 70 % of the maximum, for latency
           --no-peer             leave the Courier peer out of `compare`
           --peer-prefetch N     the peer's prefetch (default 64, its best measured)
@@ -106,6 +113,7 @@ public sealed record BenchOptions
                 "--orders" => options with { Orders = Number() },
                 "--warmup" => options with { Warmup = int.TryParse(Value(), CultureInfo.InvariantCulture, out var w) && w >= 0 ? w : throw new ArgumentException("--warmup needs a whole number.") },
                 "--concurrency" => options with { Concurrency = [.. Value().Split(',').Select(c => int.TryParse(c, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw new ArgumentException("--concurrency needs positive whole numbers."))] },
+                "--steps" => options with { Steps = [.. Value().Split(',').Select(c => c.Trim() is "3" or "6" ? int.Parse(c, CultureInfo.InvariantCulture) : throw new ArgumentException("--steps takes 3, 6 or 3,6."))] },
                 "--rate" => options with { Rate = double.TryParse(Value(), CultureInfo.InvariantCulture, out var r) && r > 0 ? r : throw new ArgumentException("--rate needs a positive number.") },
                 "--no-peer" => options with { Peer = false },
                 "--peer-prefetch" => options with { PeerPrefetch = Number() },

@@ -16,22 +16,29 @@ public static class LayerRun
         _ => "order-fulfillment",
     };
 
-    public static Task<BenchResult> RunAsync(string mode, int concurrency, BenchOptions options, string root, Action<string> say,
-        CancellationToken ct) =>
-        RunFolder.UseAsync($"{mode}-c{concurrency}", options.KeepData, say, folder => RunInAsync(folder, mode, concurrency, options, root, say, ct));
+    /// <summary>The shipped six-step flow (each change followed by a read of the same system); the bench sets its mode.</summary>
+    public const string SixStepFlow = "order-fulfillment-checked";
 
-    private static async Task<BenchResult> RunInAsync(string folder, string mode, int concurrency, BenchOptions options, string root,
+    public static Task<BenchResult> RunAsync(string mode, int concurrency, int steps, BenchOptions options, string root, Action<string> say,
+        CancellationToken ct) =>
+        RunFolder.UseAsync($"{mode}-{steps}-steps-c{concurrency}", options.KeepData, say,
+            folder => RunInAsync(folder, mode, concurrency, steps, options, root, say, ct));
+
+    private static async Task<BenchResult> RunInAsync(string folder, string mode, int concurrency, int steps, BenchOptions options, string root,
         Action<string> say, CancellationToken ct)
     {
+        IEnumerable<KeyValuePair<string, string>> flow = steps == 6
+            ? [KeyValuePair.Create($"Flows__Definitions__{SixStepFlow}__Mode", mode)]
+            : [];
         var settings = new LayerSettings
         {
-            OrderFlow = FlowOf(mode),
+            OrderFlow = steps == 6 ? SixStepFlow : FlowOf(mode),
             Build = false,
             Environment = Enum.GetValues<LayerService>().ToDictionary(s => s, s => (IReadOnlyDictionary<string, string>)
-                options.ServiceEnvironment.Concat(s == LayerService.ProcessApi ? options.ProcessEnvironment : [])
+                options.ServiceEnvironment.Concat(s == LayerService.ProcessApi ? options.ProcessEnvironment.Concat(flow) : [])
                     .GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Last().Value)),
         };
-        say($"{mode}, concurrency {concurrency}: starting a layer of its own in {folder}");
+        say($"{mode}, {steps} steps, concurrency {concurrency}: starting a layer of its own in {folder}");
         await using (var layer = await LayerProcesses.StartAsync(settings, root, folder, s => { }, ct))
         {
             var pids = Pids(layer);
@@ -82,7 +89,7 @@ public static class LayerRun
             var span = times.Max(t => t.UpdatedAt) - times.Min(t => t.AcceptedAt);
             var result = new BenchResult
             {
-                Name = mode,
+                Name = steps == 3 ? mode : $"{mode} ({steps} steps)",
                 Orders = placed.Accepted,
                 Concurrency = concurrency,
                 Completed = times.Count(t => t.Status == "completed"),

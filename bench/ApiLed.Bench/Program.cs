@@ -55,7 +55,10 @@ try
     {
         foreach (var mode in options.Modes)
         {
-            results.Add(await LayerRun.RunAsync(mode, concurrency, options, root, Say, ct));
+            foreach (var steps in options.Steps)
+            {
+                results.Add(await LayerRun.RunAsync(mode, concurrency, steps, options, root, Say, ct));
+            }
         }
     }
 

@@ -112,7 +112,7 @@ public sealed class LayerProcesses : IAsyncDisposable
         [
             [LayerService.Gateway],
             [LayerService.ExperienceApi, LayerService.ProcessApi],
-            [LayerService.Inventory, LayerService.Billing, LayerService.Shipping],
+            [LayerService.Inventory, LayerService.Billing, LayerService.Shipping, LayerService.Risk],
         ];
         foreach (var stage in stages)
         {
@@ -153,11 +153,11 @@ public sealed class LayerProcesses : IAsyncDisposable
 
         say($"  broker {Broker!.NodeName} on {Broker.AmqpUrl}{(BillingProxy is null ? "" : $"; WireMock on {BillingProxy.BaseUrl}")}");
         say("starting the services...");
-        await StartStageAsync(root, options, ct, LayerService.Inventory, LayerService.Billing, LayerService.Shipping);
+        await StartStageAsync(root, options, ct, LayerService.Inventory, LayerService.Billing, LayerService.Shipping, LayerService.Risk);
         await StartStageAsync(root, options, ct, LayerService.ProcessApi, LayerService.ExperienceApi);
         await StartStageAsync(root, options, ct, LayerService.Gateway);
         say($"  gateway {Url(LayerService.Gateway)}, experience API {Url(LayerService.ExperienceApi)}, process API {Url(LayerService.ProcessApi)}, " +
-            $"inventory {Url(LayerService.Inventory)}, billing {Url(LayerService.Billing)}, shipping {Url(LayerService.Shipping)}");
+            $"inventory {Url(LayerService.Inventory)}, billing {Url(LayerService.Billing)}, shipping {Url(LayerService.Shipping)}, risk {Url(LayerService.Risk)}");
         say($"  flow {options.OrderFlow}; stores and logs in {_folder}");
     }
 
@@ -209,6 +209,10 @@ public sealed class LayerProcesses : IAsyncDisposable
                 env["Store__Path"] = StorePath(LayerService.Shipping);
                 env["RabbitMq__Url"] = Broker!.AmqpUrl;
                 break;
+            case LayerService.Risk:
+                env["Store__Path"] = StorePath(LayerService.Risk);
+                env["RabbitMq__Url"] = Broker!.AmqpUrl;
+                break;
             case LayerService.ProcessApi:
                 env["Store__Path"] = StorePath(LayerService.ProcessApi);
                 env["RabbitMq__Url"] = Broker!.AmqpUrl;
@@ -216,6 +220,7 @@ public sealed class LayerProcesses : IAsyncDisposable
                 env["Flows__Systems__inventory__BaseUrl"] = Url(LayerService.Inventory);
                 env["Flows__Systems__billing__BaseUrl"] = billingForCallers;
                 env["Flows__Systems__shipping__BaseUrl"] = Url(LayerService.Shipping);
+                env["Flows__Systems__risk__BaseUrl"] = Url(LayerService.Risk);
                 break;
             case LayerService.ExperienceApi:
                 env["Store__Path"] = StorePath(LayerService.ExperienceApi);
@@ -246,6 +251,7 @@ public sealed class LayerProcesses : IAsyncDisposable
         LayerService.Inventory => ("system-apis/inventory/ApiLed.Inventory.Api", "ApiLed.Inventory.Api"),
         LayerService.Billing => ("system-apis/billing/ApiLed.Billing.Api", "ApiLed.Billing.Api"),
         LayerService.Shipping => ("system-apis/shipping/ApiLed.Shipping.Api", "ApiLed.Shipping.Api"),
+        LayerService.Risk => ("system-apis/risk/ApiLed.Risk.Api", "ApiLed.Risk.Api"),
         LayerService.ProcessApi => ("process-api/ApiLed.ProcessApi", "ApiLed.ProcessApi"),
         LayerService.ExperienceApi => ("experience-api/ApiLed.ExperienceApi", "ApiLed.ExperienceApi"),
         _ => ("gateway/ApiLed.Gateway", "ApiLed.Gateway"),

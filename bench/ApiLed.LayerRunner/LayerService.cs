@@ -1,11 +1,12 @@
 namespace ApiLed.LayerRunner;
 
-/// <summary>The six services of the layer, each its own process.</summary>
+/// <summary>The seven services of the layer, each its own process.</summary>
 public enum LayerService
 {
     Inventory,
     Billing,
     Shipping,
+    Risk,
     ProcessApi,
     ExperienceApi,
     Gateway,

@@ -19,6 +19,12 @@ public static class StepStatuses
     /// <summary>Never run because an earlier step failed.</summary>
     public const string Skipped = "skipped";
 
+    /// <summary>Its system could not be reached (no connection, circuit open) for the whole patience: nothing happened, nothing to undo.</summary>
+    public const string Unreached = "unreached";
+
+    /// <summary>Never run because its condition (<c>When</c>) did not hold.</summary>
+    public const string NotTaken = "not-taken";
+
     public const string Compensating = "compensating";
     public const string Compensated = "compensated";
     public const string CompensationFailed = "compensation-failed";
@@ -53,6 +59,7 @@ public sealed class SagaState
 
     public required string Flow { get; init; }
 
+    [System.Text.Json.Serialization.JsonConverter(typeof(PinnedDefinitionJsonConverter))]
     public required FlowDefinition Definition { get; init; }
 
     public required FulfillOrderCommand Order { get; init; }
@@ -91,17 +98,23 @@ public sealed class SagaState
 
     public StepDefinition DefinitionOf(StepState step) => Definition.Steps.Single(s => s.Name == step.Name);
 
-    public static SagaState Start(FulfillOrderCommand order, string flow, FlowDefinition definition, string? correlationId, DateTimeOffset now) => new()
+    /// <summary>A new saga; steps at the start whose condition does not hold are already <c>not-taken</c>.</summary>
+    public static SagaState Start(FulfillOrderCommand order, string flow, FlowDefinition definition, string? correlationId, DateTimeOffset now)
     {
-        OrderId = order.OrderId,
-        Flow = flow,
-        Definition = definition,
-        Order = order,
-        Steps = [.. definition.Steps.Select(s => new StepState { Name = s.Name })],
-        CorrelationId = correlationId,
-        CreatedAt = now,
-        UpdatedAt = now,
-    };
+        var saga = new SagaState
+        {
+            OrderId = order.OrderId,
+            Flow = flow,
+            Definition = definition,
+            Order = order,
+            Steps = [.. definition.Steps.Select(s => new StepState { Name = s.Name })],
+            CorrelationId = correlationId,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        SagaTransitions.DecideConditions(saga);
+        return saga;
+    }
 
     public SagaProgressEvent ToEvent() => new(OrderId, Flow, Definition.Mode, Status, Version, FailedStep, FailureReason,
         [.. Steps.Select(s => new SagaStepView(s.Name, s.Status, s.Attempts, s.Error))], UpdatedAt);

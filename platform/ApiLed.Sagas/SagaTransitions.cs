@@ -83,16 +83,59 @@ public static class SagaTransitions
             case StepOutcome.Succeeded succeeded:
                 step.Status = StepStatuses.Succeeded;
                 step.Result = succeeded.Detail is { Length: > 2000 } detail ? detail[..2000] : succeeded.Detail;
-                return new SagaTransition("step-succeeded", step.Name, $"after {attempts} call(s)", definition.Events.Succeeded);
+                var notTaken = DecideConditions(saga);
+                return new SagaTransition("step-succeeded", step.Name,
+                    notTaken.Count == 0 ? $"after {attempts} call(s)" : $"after {attempts} call(s); not taken: {string.Join(", ", notTaken)}",
+                    definition.Events.Succeeded);
             case StepOutcome.Rejected rejected:
                 Fail(saga, step, StepStatuses.Rejected, rejected.Reason);
                 return new SagaTransition("step-rejected", step.Name, rejected.Reason, definition.Events.Failed);
+            case StepOutcome.Faulted { NotSent: true } unreached:
+                Fail(saga, step, StepStatuses.Unreached, unreached.Reason);
+                return new SagaTransition("step-unreached", step.Name, $"{unreached.Reason} (after {attempts} call(s), none reached it)",
+                    definition.Events.Failed);
             case StepOutcome.Faulted faulted:
                 Fail(saga, step, StepStatuses.Faulted, faulted.Reason);
                 return new SagaTransition("step-faulted", step.Name, $"{faulted.Reason} (after {attempts} call(s))", definition.Events.Failed);
             default:
                 throw new InvalidOperationException($"Unexpected outcome {outcome}.");
         }
+    }
+
+    /// <summary>
+    /// Decides the conditions of the steps that come next: while the next pending step has a <c>When</c> that does not
+    /// hold, it is <c>not-taken</c>. A condition reads only the order and steps before it (the flows are validated so),
+    /// which are settled by now, so the decision is final and the same in every mode. Returns the steps not taken.
+    /// </summary>
+    public static List<string> DecideConditions(SagaState saga)
+    {
+        var notTaken = new List<string>();
+        System.Text.Json.JsonDocument? scope = null;
+        try
+        {
+            foreach (var step in saga.Steps.SkipWhile(s => s.Status is not StepStatuses.Pending))
+            {
+                if (step.Status is not StepStatuses.Pending || saga.DefinitionOf(step).When is not { Length: > 0 } when)
+                {
+                    break;
+                }
+
+                scope ??= OperationScope.Of(saga);
+                if (FlowCondition.Of(when).Holds(scope.RootElement))
+                {
+                    break;
+                }
+
+                step.Status = StepStatuses.NotTaken;
+                notTaken.Add(step.Name);
+            }
+        }
+        finally
+        {
+            scope?.Dispose();
+        }
+
+        return notTaken;
     }
 
     public static SagaTransition StartCompensation(StepState step, StepDefinition definition)

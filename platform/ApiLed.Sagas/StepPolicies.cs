@@ -36,11 +36,20 @@ public sealed class StepPolicies(TimeSpan patience, TimeProvider time)
             {
                 var (tracked, call) = state;
                 tracked.Calls++;
-                return await call(ctx.CancellationToken);
+                var result = await call(ctx.CancellationToken);
+                tracked.Sent |= result is not StepOutcome.Faulted { NotSent: true };
+                return result;
             }, context, (attempts, call));
-            return (outcome is StepOutcome.Faulted { Unavailable: true } f && attempts.UnavailableSince is { } since
-                ? f with { Reason = $"{f.Reason} (unavailable for {(time.GetUtcNow() - since).TotalSeconds:0} s, past the patience of {patience.TotalSeconds:0} s)" }
-                : outcome, attempts.Calls);
+            if (outcome is StepOutcome.Faulted faulted)
+            {
+                // Only when no call of the step can have reached the system is there nothing to undo.
+                faulted = faulted with { NotSent = !attempts.Sent };
+                outcome = faulted is { Unavailable: true } && attempts.UnavailableSince is { } since
+                    ? faulted with { Reason = $"{faulted.Reason} (unavailable for {(time.GetUtcNow() - since).TotalSeconds:0} s, past the patience of {patience.TotalSeconds:0} s)" }
+                    : faulted;
+            }
+
+            return (outcome, attempts.Calls);
         }
         catch (TimeoutRejectedException)
         {
@@ -92,6 +101,9 @@ public sealed class StepPolicies(TimeSpan patience, TimeProvider time)
     private sealed class StepAttempts
     {
         public int Calls { get; set; }
+
+        /// <summary>Some call may have reached the system (anything but no connection or an open circuit).</summary>
+        public bool Sent { get; set; }
 
         public int Faults { get; set; }
 

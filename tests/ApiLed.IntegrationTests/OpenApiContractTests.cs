@@ -26,6 +26,7 @@ public sealed class OpenApiContractTests(PartnerLayer layer)
         { "inventory-api.json", LayerService.Inventory, "/swagger/v1/swagger.json" },
         { "billing-api.json", LayerService.Billing, "/swagger/v1/swagger.json" },
         { "shipping-api.json", LayerService.Shipping, "/swagger/v1/swagger.json" },
+        { "risk-api.json", LayerService.Risk, "/swagger/v1/swagger.json" },
         { "gateway-orders.json", LayerService.Gateway, "/swagger/orders/swagger.json" },
         { "gateway-operations.json", LayerService.Gateway, "/swagger/operations/swagger.json" },
     };
@@ -53,7 +54,7 @@ public sealed class OpenApiContractTests(PartnerLayer layer)
     [Fact]
     public async Task Every_service_serves_its_own_document_and_the_gateway_hides_the_system_apis()
     {
-        foreach (var service in new[] { LayerService.ExperienceApi, LayerService.ProcessApi, LayerService.Inventory, LayerService.Billing, LayerService.Shipping })
+        foreach (var service in new[] { LayerService.ExperienceApi, LayerService.ProcessApi, LayerService.Inventory, LayerService.Billing, LayerService.Shipping, LayerService.Risk })
         {
             var document = JsonNode.Parse(await layer.Client(service).GetStringAsync("/swagger/v1/swagger.json"))!;
             Assert.StartsWith("3.", document["openapi"]!.GetValue<string>());
@@ -68,6 +69,8 @@ public sealed class OpenApiContractTests(PartnerLayer layer)
         Assert.All(operations["paths"]!.AsObject(), p => Assert.Matches("^/api/v1/(sagas|flows)", p.Key));
         using var system = await layer.GatewayClient.GetAsync("/swagger/inventory/swagger.json");
         Assert.Equal(System.Net.HttpStatusCode.NotFound, system.StatusCode);
+        using var screenings = await layer.GatewayClient.GetAsync("/api/v1/screenings");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, screenings.StatusCode); // the fourth system is internal too
     }
 
     private static string Regenerate =>

@@ -121,7 +121,7 @@ public sealed class FlowValidatorTests
             {
                 Body = new() { ["chargeId"] = "${steps.charge-payment.result.chargeId}" },
             })),
-            f => f.Contains("Steps:0:Operation 'inventory.reserve' reads 'steps.charge-payment.result.chargeId', but step 'charge-payment' does not run before step 'reserve-inventory'"));
+            f => f.Contains("Steps:0:Operation 'inventory.reserve' reads 'steps.charge-payment.result.chargeId', but step 'charge-payment' does not always run before step 'reserve-inventory'"));
 
     [Fact]
     public void An_undo_that_is_not_an_operation_of_the_system_is_refused() =>
@@ -159,4 +159,51 @@ public sealed class FlowValidatorTests
         Assert.Contains(Validate(Flows(FlowModes.Hybrid, Step("check-charge", "billing.get-charge", "billing.refund"))),
             f => f.Contains("Compensation 'billing.refund' undoes nothing: 'billing.get-charge' only reads"));
     }
+
+    private static StepDefinition ChoiceOf(params ChoiceBranch[] branches) => new() { Name = "choose", Choice = new ChoiceDefinition { Branches = [.. branches] } };
+
+    private static ChoiceBranch Branch(string when, params StepDefinition[] steps) => new() { When = when, Steps = [.. steps] };
+
+    [Fact]
+    public void A_bad_condition_is_named_with_its_step() =>
+        Assert.Contains(Validate(Flows(FlowModes.Hybrid, Reference[0], Reference[1] with { When = "order.totalCents >" })),
+            f => f.StartsWith("flows.json: Flows:Definitions:order-fulfillment:Steps:1:When is not a condition", StringComparison.Ordinal));
+
+    [Fact]
+    public void A_condition_that_reads_a_later_step_is_refused() =>
+        Assert.Contains(Validate(Flows(FlowModes.Hybrid, Reference[0] with { When = "steps.charge-payment.status == 'succeeded'" }, Reference[1])),
+            f => f.Contains("Steps:0:When reads step 'charge-payment', which does not always run before step 'reserve-inventory'"));
+
+    [Fact]
+    public void A_step_that_never_runs_is_unreachable() =>
+        Assert.Contains(Validate(Flows(FlowModes.Hybrid, Reference[0] with { When = "1 > 2" })),
+            f => f.Contains("Steps:0:When '1 > 2' never holds: the step is unreachable"));
+
+    [Fact]
+    public void A_branch_after_one_that_always_holds_is_unreachable()
+    {
+        var failures = Validate(Flows(FlowModes.Hybrid, Reference[0],
+            ChoiceOf(Branch("true", Step("check-a", "billing.get-charge", null)), Branch("order.totalCents > 5", Step("check-b", "billing.get-charge", null)))));
+        Assert.Contains(failures, f => f.Contains("Steps:1:Choice:Branches:1 is unreachable: branch 0 always holds"));
+    }
+
+    [Fact]
+    public void A_branch_with_the_same_condition_as_an_earlier_one_is_unreachable() =>
+        Assert.Contains(Validate(Flows(FlowModes.Hybrid, Reference[0],
+                ChoiceOf(Branch("order.totalCents > 5", Step("check-a", "billing.get-charge", null)), Branch("order.totalCents > 5", Step("check-b", "billing.get-charge", null))))),
+            f => f.Contains("Steps:1:Choice:Branches:1 is unreachable: branch 0 has the same condition"));
+
+    [Fact]
+    public void A_step_may_not_read_a_step_of_another_branch()
+    {
+        var reads = new StepDefinition { Name = "check-b", Operation = "billing.get-charge", When = "steps.check-a.status == 'succeeded'" };
+        var failures = Validate(Flows(FlowModes.Hybrid, Reference[0],
+            ChoiceOf(Branch("order.totalCents > 5", Step("check-a", "billing.get-charge", null)), Branch("order.totalCents > 1", reads))));
+        Assert.Contains(failures, f => f.Contains("Steps:1:Choice:Branches:1:Steps:0:When reads step 'check-a', which does not always run before step 'check-b'"));
+    }
+
+    [Fact]
+    public void An_undo_that_has_an_undo_of_its_own_is_a_cycle() =>
+        Assert.Contains(Validate(WithOperation("billing", "refund", ShippedFlows.Systems["billing"].Operations["refund"] with { Undo = "charge" })),
+            f => f.Contains("Flows:Systems:billing:Operations:charge:Undo 'refund' declares an Undo of its own ('charge')") && f.Contains("cycle"));
 }

@@ -149,6 +149,33 @@ public sealed class OrderFulfillmentSagaTests : IDisposable
     }
 
     [Fact]
+    public async Task A_system_never_reached_within_the_patience_fails_the_step_with_nothing_to_undo()
+    {
+        answer = path => path == "/api/v1/charges" ? Refused : HttpStatusCode.OK;
+
+        var saga = await RunAsync("ord-10", patience: TimeSpan.FromSeconds(1), clock: new SteppingClock(TimeSpan.FromMilliseconds(100)));
+
+        Assert.Equal(SagaStatuses.Failed, saga.Status);
+        Assert.Equal(["compensated", "unreached", "skipped"], saga.Steps.Select(s => s.Status));
+        Assert.DoesNotContain(calls, c => c.Path.EndsWith("/refund", StringComparison.Ordinal)); // the charge never reached billing
+        Assert.Contains(calls, c => c.Path.EndsWith("/release", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_step_whose_earlier_call_may_have_reached_its_system_is_undone_even_if_the_last_was_refused()
+    {
+        var charges = 0;
+        answer = path => path == "/api/v1/charges"
+            ? Interlocked.Increment(ref charges) == 1 ? HttpStatusCode.InternalServerError : Refused
+            : HttpStatusCode.OK;
+
+        var saga = await RunAsync("ord-11", patience: TimeSpan.FromSeconds(1), clock: new SteppingClock(TimeSpan.FromMilliseconds(100)));
+
+        Assert.Equal(["compensated", "compensated", "skipped"], saga.Steps.Select(s => s.Status));
+        Assert.Contains(calls, c => c.Path.EndsWith("/refund", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_business_rejection_fails_at_once_whatever_the_patience()
     {
         answer = path => path == "/api/v1/charges" ? HttpStatusCode.PaymentRequired : HttpStatusCode.OK;
@@ -290,6 +317,9 @@ public sealed class OrderFulfillmentSagaTests : IDisposable
         public OperationDefinition? CurrentOperation(string qualifiedName) => null;
     }
 
+    /// <summary>An answer the scripted handler gives as a refused connection: the request never reaches the system.</summary>
+    private const HttpStatusCode Refused = (HttpStatusCode)1;
+
     private sealed class ScriptedHandler(OrderFulfillmentSagaTests test) : HttpMessageHandler
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
@@ -301,6 +331,11 @@ public sealed class OrderFulfillmentSagaTests : IDisposable
             }
 
             var status = test.answer(path);
+            if (status == Refused)
+            {
+                throw new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused (scripted)");
+            }
+
             return Task.FromResult(new HttpResponseMessage(status)
             {
                 Content = new StringContent((int)status < 400 ? "{}" : "{\"detail\":\"scripted failure\"}"),

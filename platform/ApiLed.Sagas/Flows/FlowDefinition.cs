@@ -36,6 +36,19 @@ public sealed record StepDefinition
 
     public string Operation { get; init; } = "";
 
+    /// <summary>
+    /// A condition (see <c>FlowCondition</c>) over the order, the partner and earlier steps' results: the step runs only
+    /// when it holds, and is otherwise <c>not-taken</c>. Decided when the step before it has succeeded (or at the start).
+    /// </summary>
+    public string? When { get; init; }
+
+    /// <summary>
+    /// In the flows file only: this entry is a choice between branches instead of a step. The first branch whose
+    /// <c>When</c> holds runs its steps; <c>Otherwise</c> runs when none does. A saga's definition holds the branches'
+    /// steps in line, each with the condition of its branch.
+    /// </summary>
+    public ChoiceDefinition? Choice { get; init; }
+
     /// <summary>The operation that undoes this step: unset, the operation's own <c>Undo</c>; empty for a step with nothing to undo.</summary>
     public string? Compensation { get; init; }
 
@@ -64,4 +77,21 @@ public sealed record StepEvents
     public string? Failed { get; init; }
 
     public string? Compensated { get; init; }
+}
+
+/// <summary>A choice between branches (MuleSoft's <c>choice</c> router).</summary>
+public sealed record ChoiceDefinition
+{
+    public List<ChoiceBranch> Branches { get; init; } = [];
+
+    /// <summary>The steps run when no branch's condition holds (may be empty).</summary>
+    public List<StepDefinition> Otherwise { get; init; } = [];
+}
+
+/// <summary>One branch of a choice: its condition and its steps.</summary>
+public sealed record ChoiceBranch
+{
+    public string When { get; init; } = "";
+
+    public List<StepDefinition> Steps { get; init; } = [];
 }

@@ -28,7 +28,7 @@ public sealed class DeclaredOperations(ISystemDirectory systems)
         var system = OperationNames.SystemOf(operation) ?? operation;
         if (!systems.TryGetClient(system, out var http))
         {
-            return new StepOutcome.Faulted($"system '{system}' is not configured here (Flows:Systems:{system})", Unavailable: true);
+            return new StepOutcome.Faulted($"system '{system}' is not configured here (Flows:Systems:{system})", Unavailable: true, NotSent: true);
         }
 
         using var scope = OperationScope.Of(saga);
@@ -62,7 +62,7 @@ public sealed class DeclaredOperations(ISystemDirectory systems)
         {
             // Not reached at all (no connection, or the circuit is open): nothing happened, so waiting is safe.
             var unavailable = ex is BrokenCircuitException || (ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError });
-            return new StepOutcome.Faulted($"{http.BaseAddress?.Authority}: {ex.Message}", unavailable);
+            return new StepOutcome.Faulted($"{http.BaseAddress?.Authority}: {ex.Message}", unavailable, NotSent: unavailable);
         }
     }
 

@@ -104,6 +104,29 @@ public sealed class FlowExpression
         return new FlowExpression(text, parsed, default, null);
     }
 
+    /// <summary>The expression's value, read from <paramref name="scope"/> (a path that leads nowhere is Undefined).</summary>
+    public JsonElement Evaluate(JsonElement scope)
+    {
+        if (path is null)
+        {
+            return literal;
+        }
+
+        if (picked is null)
+        {
+            return scope.ValueKind != JsonValueKind.Undefined && TryResolve(scope, path, out var value) ? value : default;
+        }
+
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            WriteTo(writer, scope);
+        }
+
+        using var document = JsonDocument.Parse(buffer.WrittenMemory);
+        return document.RootElement.Clone();
+    }
+
     /// <summary>Writes the expression's value, read from <paramref name="scope"/>, as JSON.</summary>
     public void WriteTo(Utf8JsonWriter writer, JsonElement scope)
     {

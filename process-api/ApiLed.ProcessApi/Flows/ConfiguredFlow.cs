@@ -12,12 +12,12 @@ public sealed record ConfiguredFlow
     public FlowCharacteristics Characteristics { get; init; } = new();
 
     /// <summary>
-    /// The definition a new saga keeps: each step's compensation is its operation's <c>Undo</c> unless the step names
+    /// The definition a new saga keeps: choices laid out in line (<see cref="FlattenedStep"/>), each step's compensation is its operation's <c>Undo</c> unless the step names
     /// one, and the operations the steps and compensations call are copied in (pinned) from <paramref name="flows"/>.
     /// </summary>
     public FlowDefinition ToDefinition(FlowsOptions flows)
     {
-        var steps = Steps.Select(step => step.Compensation is not null
+        var steps = FlattenedStep.Of(Steps).Select(f => f.Step).Select(step => step.Compensation is not null
             ? step
             : step with
             {

@@ -33,6 +33,7 @@ public sealed class FlowCatalog : IDisposable
     private readonly ITimer? settle;
     private readonly Lock gate = new();
     private FlowsOptions current;
+    private (string Name, FlowDefinition Definition) orderFlow;
     private string appliedJson;
 
     public FlowCatalog(IConfiguration configuration, ILogger<FlowCatalog> logger, TimeProvider time)
@@ -49,6 +50,7 @@ public sealed class FlowCatalog : IDisposable
         }
 
         current = options;
+        orderFlow = PinnedOrderFlow(options);
         appliedJson = JsonSerializer.Serialize(options);
         LastReload = new FlowReload(time.GetUtcNow(), true, [], Warnings(options));
         foreach (var warning in LastReload.Warnings)
@@ -81,13 +83,18 @@ public sealed class FlowCatalog : IDisposable
         }
     }
 
-    /// <summary>The flow new orders run, as the snapshot a new saga keeps.</summary>
+    /// <summary>
+    /// The flow new orders run, as the snapshot a new saga keeps: one instance per applied configuration, shared by the
+    /// sagas that start under it (a definition is never changed once made), so it is serialized once.
+    /// </summary>
     public (string Name, FlowDefinition Definition) OrderFlow
     {
         get
         {
-            var flows = Current;
-            return (flows.OrderFlow, flows.Definitions[flows.OrderFlow].ToDefinition(flows));
+            lock (gate)
+            {
+                return orderFlow;
+            }
         }
     }
 
@@ -108,6 +115,7 @@ public sealed class FlowCatalog : IDisposable
             var json = JsonSerializer.Serialize(options);
             var changed = json != appliedJson;
             current = options;
+            orderFlow = PinnedOrderFlow(options);
             appliedJson = json;
             LastReload = new FlowReload(time.GetUtcNow(), true, [], Warnings(options));
             if (changed)
@@ -167,6 +175,9 @@ public sealed class FlowCatalog : IDisposable
         var errors = FlowValidator.Validate(options, Source);
         return errors.Count == 0 ? (options, errors) : (null, errors);
     }
+
+    private static (string Name, FlowDefinition Definition) PinnedOrderFlow(FlowsOptions options) =>
+        (options.OrderFlow, options.Definitions[options.OrderFlow].ToDefinition(options));
 
     private List<string> Warnings(FlowsOptions options) =>
     [

@@ -37,12 +37,14 @@ public static class FlowValidator
                 Fail($"{at}:Steps is empty; a flow needs at least one step.");
             }
 
+            ValidateChoices(flow.Steps, $"{at}:Steps", Fail);
+            var flat = FlattenedStep.Of(flow.Steps, $"{at}:Steps");
             var names = new HashSet<string>(StringComparer.Ordinal);
             var emitters = new Dictionary<string, string>(StringComparer.Ordinal);
-            for (var i = 0; i < flow.Steps.Count; i++)
+            for (var i = 0; i < flat.Count; i++)
             {
-                var step = flow.Steps[i];
-                var stepAt = $"{at}:Steps:{i}";
+                var step = flat[i].Step;
+                var stepAt = flat[i].At;
                 if (string.IsNullOrWhiteSpace(step.Name))
                 {
                     Fail($"{stepAt}:Name is required.");
@@ -52,7 +54,7 @@ public static class FlowValidator
                     Fail($"{stepAt}:Name '{step.Name}' is used by an earlier step; step names must be unique.");
                 }
 
-                ValidateStepOperation(options, flow, i, stepAt, Fail);
+                ValidateStepOperation(options, flat, i, Fail);
 
                 if (step.Timeout <= TimeSpan.Zero)
                 {
@@ -230,13 +232,30 @@ public static class FlowValidator
             {
                 fail($"{at}:Undo '{undo}' is a GET: reading cannot undo a change.");
             }
+            else if (undoing.Undo is { Length: > 0 } again)
+            {
+                fail($"{at}:Undo '{undo}' declares an Undo of its own ('{again}'): undoing an undo is a cycle; an undo is final.");
+            }
         }
     }
 
     /// <summary>The step's operation exists, can be undone when it changes something, and reads only steps that ran before it.</summary>
-    private static void ValidateStepOperation(FlowsOptions options, ConfiguredFlow flow, int index, string stepAt, Action<string> fail)
+    private static void ValidateStepOperation(FlowsOptions options, IReadOnlyList<FlattenedStep> flat, int index, Action<string> fail)
     {
-        var step = flow.Steps[index];
+        var step = flat[index].Step;
+        var stepAt = flat[index].At;
+        var earlier = flat.Take(index).Where(f => f.VisibleFrom(flat[index])).Select(f => f.Step.Name).ToHashSet(StringComparer.Ordinal);
+        if (step.When is { Length: > 0 } when && FlowCondition.Parse(when, out _) is { } condition)
+        {
+            foreach (var read in condition.Operands.Select(o => o.Path).OfType<IReadOnlyList<string>>().Where(p => p is ["steps", ..]).Select(p => p[1]))
+            {
+                if (!earlier.Contains(read))
+                {
+                    fail($"{stepAt}:When reads step '{read}', which does not always run before step '{step.Name}' (later, or in another branch).");
+                }
+            }
+        }
+
         var known = options.Systems.SelectMany(s => s.Value.Operations.Keys.Select(o => OperationNames.Qualify(s.Key, o))).ToList();
         if (options.Operation(step.Operation) is not { } operation)
         {
@@ -260,7 +279,6 @@ public static class FlowValidator
                     : $"{stepAt}:Compensation '{step.Compensation}' does not undo '{step.Operation}'; use '{required}' (or leave Compensation out).");
         }
 
-        var earlier = flow.Steps.Take(index).Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
         CheckReads(operation, earlier, step, step.Operation, stepAt, fail);
         if (required is not null && options.Operation(required) is { } undoing)
         {
@@ -276,8 +294,94 @@ public static class FlowValidator
         {
             if (expression.Path is ["steps", var read, ..] && !readable.Contains(read))
             {
-                fail($"{stepAt}:Operation '{name}' reads '{expression.Text.Trim()}', but step '{read}' does not run before step '{step.Name}'.");
+                fail($"{stepAt}:Operation '{name}' reads '{expression.Text.Trim()}', but step '{read}' does not always run before step '{step.Name}' (later, or in another branch).");
             }
+        }
+    }
+
+    /// <summary>Conditions parse, choices have branches with steps, and no branch or step is unreachable.</summary>
+    private static void ValidateChoices(IReadOnlyList<StepDefinition> steps, string at, Action<string> fail)
+    {
+        for (var i = 0; i < steps.Count; i++)
+        {
+            var step = steps[i];
+            var stepAt = $"{at}:{i}";
+            if (step.When is { Length: > 0 } when)
+            {
+                var condition = FlowCondition.Parse(when, out var error);
+                if (condition is null)
+                {
+                    fail($"{stepAt}:When is not a condition: {error}.");
+                }
+                else if (condition.Constant == false)
+                {
+                    fail($"{stepAt}:When '{when}' never holds: the step is unreachable.");
+                }
+            }
+
+            if (step.Choice is not { } choice)
+            {
+                continue;
+            }
+
+            if (!string.IsNullOrEmpty(step.Operation))
+            {
+                fail($"{stepAt}: an entry is a step (Operation) or a Choice, not both.");
+            }
+
+            if (choice.Branches.Count == 0)
+            {
+                fail($"{stepAt}:Choice:Branches is empty; a choice needs at least one branch.");
+            }
+
+            string? alwaysTaken = null;
+            var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (var b = 0; b < choice.Branches.Count; b++)
+            {
+                var branch = choice.Branches[b];
+                var branchAt = $"{stepAt}:Choice:Branches:{b}";
+                var condition = FlowCondition.Parse(branch.When, out var error);
+                if (string.IsNullOrWhiteSpace(branch.When))
+                {
+                    fail($"{branchAt}:When is required: the condition that takes this branch.");
+                }
+                else if (condition is null)
+                {
+                    fail($"{branchAt}:When is not a condition: {error}.");
+                }
+                else if (alwaysTaken is not null)
+                {
+                    fail($"{branchAt} is unreachable: branch {alwaysTaken} always holds and is tried first.");
+                }
+                else if (condition.Constant == false)
+                {
+                    fail($"{branchAt} is unreachable: '{branch.When}' never holds.");
+                }
+                else if (seen.TryGetValue(branch.When.Trim(), out var same))
+                {
+                    fail($"{branchAt} is unreachable: branch {same} has the same condition and is tried first.");
+                }
+
+                seen.TryAdd(branch.When.Trim(), b);
+                if (condition?.Constant == true)
+                {
+                    alwaysTaken ??= b.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+
+                if (branch.Steps.Count == 0)
+                {
+                    fail($"{branchAt}:Steps is empty; a branch runs at least one step (leave the branch out, or use Otherwise).");
+                }
+
+                ValidateChoices(branch.Steps, $"{branchAt}:Steps", fail);
+            }
+
+            if (alwaysTaken is not null && choice.Otherwise.Count > 0)
+            {
+                fail($"{stepAt}:Choice:Otherwise is unreachable: branch {alwaysTaken} always holds.");
+            }
+
+            ValidateChoices(choice.Otherwise, $"{stepAt}:Choice:Otherwise", fail);
         }
     }
 }

@@ -6,6 +6,7 @@ public enum LayerService
     Inventory,
     Billing,
     Shipping,
+    Risk,
     ProcessApi,
     ExperienceApi,
     Gateway,
@@ -83,6 +84,8 @@ public class LayerFixture : IAsyncLifetime
     public ServiceProcess Inventory => Service(LayerService.Inventory);
     public ServiceProcess Billing => Service(LayerService.Billing);
     public ServiceProcess Shipping => Service(LayerService.Shipping);
+
+    public ServiceProcess Risk => Service(LayerService.Risk);
     public ServiceProcess ProcessApi => Service(LayerService.ProcessApi);
     public ServiceProcess ExperienceApi => Service(LayerService.ExperienceApi);
     public ServiceProcess Gateway => Service(LayerService.Gateway);
@@ -90,6 +93,8 @@ public class LayerFixture : IAsyncLifetime
     public HttpClient InventoryClient => Client(LayerService.Inventory);
     public HttpClient BillingClient => Client(LayerService.Billing);
     public HttpClient ShippingClient => Client(LayerService.Shipping);
+
+    public HttpClient RiskClient => Client(LayerService.Risk);
     public HttpClient ProcessApiClient => Client(LayerService.ProcessApi);
     public HttpClient ExperienceApiClient => Client(LayerService.ExperienceApi);
 
@@ -115,6 +120,8 @@ public class LayerFixture : IAsyncLifetime
     public WireMockServer? InventoryMock => _mocks.GetValueOrDefault(LayerService.Inventory);
     public WireMockServer? BillingMock => _mocks.GetValueOrDefault(LayerService.Billing);
     public WireMockServer? ShippingMock => _mocks.GetValueOrDefault(LayerService.Shipping);
+
+    public WireMockServer? RiskMock => _mocks.GetValueOrDefault(LayerService.Risk);
 
     /// <summary>The port each service was given (also for services not started).</summary>
     public IReadOnlyDictionary<LayerService, int> Ports => _ports;
@@ -193,7 +200,7 @@ public class LayerFixture : IAsyncLifetime
         [
             [LayerService.Gateway],
             [LayerService.ExperienceApi, LayerService.ProcessApi],
-            [LayerService.Inventory, LayerService.Billing, LayerService.Shipping],
+            [LayerService.Inventory, LayerService.Billing, LayerService.Shipping, LayerService.Risk],
         ];
         foreach (var stage in stages)
         {
@@ -230,7 +237,7 @@ public class LayerFixture : IAsyncLifetime
         Configure(Options);
         foreach (var front in Options.WireMockInFrontOf)
         {
-            if (front is not (LayerService.Inventory or LayerService.Billing or LayerService.Shipping))
+            if (front is not (LayerService.Inventory or LayerService.Billing or LayerService.Shipping or LayerService.Risk))
             {
                 throw new InvalidOperationException($"WireMock can only be put in front of a system API, not {front}.");
             }
@@ -271,7 +278,7 @@ public class LayerFixture : IAsyncLifetime
             await mock.ProxyAllToAsync(BaseUrl(service));
         }
 
-        await StartStageAsync(LayerService.Inventory, LayerService.Billing, LayerService.Shipping);
+        await StartStageAsync(LayerService.Inventory, LayerService.Billing, LayerService.Shipping, LayerService.Risk);
         await StartStageAsync(LayerService.ProcessApi, LayerService.ExperienceApi);
         await StartStageAsync(LayerService.Gateway);
         await OnStartedAsync();
@@ -320,12 +327,17 @@ public class LayerFixture : IAsyncLifetime
                 env["Store__Path"] = Store("shipping");
                 env["RabbitMq__Url"] = Broker.AmqpUrl; // its choreography participant
                 break;
+            case LayerService.Risk:
+                env["Store__Path"] = Store("risk");
+                env["RabbitMq__Url"] = Broker.AmqpUrl; // its choreography participant
+                break;
             case LayerService.ProcessApi:
                 env["Store__Path"] = Store("process");
                 env["RabbitMq__Url"] = Broker.AmqpUrl;
                 env["Flows__Systems__inventory__BaseUrl"] = SystemUrl(LayerService.Inventory);
                 env["Flows__Systems__billing__BaseUrl"] = SystemUrl(LayerService.Billing);
                 env["Flows__Systems__shipping__BaseUrl"] = SystemUrl(LayerService.Shipping);
+                env["Flows__Systems__risk__BaseUrl"] = SystemUrl(LayerService.Risk);
                 break;
             case LayerService.ExperienceApi:
                 env["Store__Path"] = Store("experience");
@@ -362,6 +374,7 @@ public class LayerFixture : IAsyncLifetime
         LayerService.Inventory => RepoPaths.Services.InventoryApi,
         LayerService.Billing => RepoPaths.Services.BillingApi,
         LayerService.Shipping => RepoPaths.Services.ShippingApi,
+        LayerService.Risk => RepoPaths.Services.RiskApi,
         LayerService.ProcessApi => RepoPaths.Services.ProcessApi,
         LayerService.ExperienceApi => RepoPaths.Services.ExperienceApi,
         LayerService.Gateway => RepoPaths.Services.Gateway,
@@ -373,6 +386,7 @@ public class LayerFixture : IAsyncLifetime
         LayerService.Inventory => "inventory-api",
         LayerService.Billing => "billing-api",
         LayerService.Shipping => "shipping-api",
+        LayerService.Risk => "risk-api",
         LayerService.ProcessApi => "process-api",
         LayerService.ExperienceApi => "experience-api",
         LayerService.Gateway => "gateway",

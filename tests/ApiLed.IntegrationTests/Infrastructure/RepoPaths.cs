@@ -14,6 +14,7 @@ public static class RepoPaths
         public const string InventoryApi = "ApiLed.Inventory.Api";
         public const string BillingApi = "ApiLed.Billing.Api";
         public const string ShippingApi = "ApiLed.Shipping.Api";
+        public const string RiskApi = "ApiLed.Risk.Api";
     }
 
     private static readonly Dictionary<string, string> ProjectFolders = new(StringComparer.OrdinalIgnoreCase)
@@ -24,6 +25,7 @@ public static class RepoPaths
         [Services.InventoryApi] = "system-apis/inventory/ApiLed.Inventory.Api",
         [Services.BillingApi] = "system-apis/billing/ApiLed.Billing.Api",
         [Services.ShippingApi] = "system-apis/shipping/ApiLed.Shipping.Api",
+        [Services.RiskApi] = "system-apis/risk/ApiLed.Risk.Api",
     };
 
     private static readonly Lazy<string> RootLazy = new(FindRoot);

@@ -1,0 +1,15 @@
+using ApiLed.ServiceDefaults.Hosting;
+
+namespace ApiLed.Risk.Api;
+
+public static class RiskServiceExtensions
+{
+    /// <summary>The screenings store and the screening rules (section <c>Risk</c>).</summary>
+    public static WebApplicationBuilder AddRiskServices(this WebApplicationBuilder builder)
+    {
+        builder.AddSqliteStore();
+        builder.Services.AddValidatedOptions<RiskOptions>(RiskOptions.Section);
+        builder.Services.AddSingleton<RiskStore>();
+        return builder;
+    }
+}
