@@ -80,7 +80,7 @@ public sealed class FlowReloadTests(FlowReloadTests.Fixture layer) : IClassFixtu
 
         Assert.Equal("order-fulfillment", view.GetProperty("orderFlow").GetString());
         Assert.Equal(
-            ["order-fulfillment-checked:hybrid", "order-fulfillment-choreographed:choreography", "order-fulfillment-orchestrated:orchestration", "order-fulfillment:hybrid"],
+            ["order-fulfillment-checked:hybrid", "order-fulfillment-choreographed:choreography", "order-fulfillment-orchestrated:orchestration", "order-fulfillment-screened:hybrid", "order-fulfillment:hybrid"],
             flows.Select(f => $"{f.Key}:{f.Value.GetProperty("mode").GetString()}").Order(StringComparer.Ordinal));
         var systems = view.GetProperty("systems");
         Assert.Equal(["cancel-shipment", "create-shipment", "get-shipment"],
