@@ -19,7 +19,7 @@ public static class StepStatuses
     /// <summary>Never run because an earlier step failed.</summary>
     public const string Skipped = "skipped";
 
-    /// <summary>Its system could not be reached (no connection, circuit open) for the whole patience: nothing happened, nothing to undo.</summary>
+    /// <summary>No call of the step was sent (its system's circuit stayed open, or the system is not configured): nothing happened, nothing to undo.</summary>
     public const string Unreached = "unreached";
 
     /// <summary>Never run because its condition (<c>When</c>) did not hold.</summary>

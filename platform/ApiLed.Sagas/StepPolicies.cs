@@ -102,7 +102,7 @@ public sealed class StepPolicies(TimeSpan patience, TimeProvider time)
     {
         public int Calls { get; set; }
 
-        /// <summary>Some call may have reached the system (anything but no connection or an open circuit).</summary>
+        /// <summary>Some call may have reached the system (anything but an open circuit or an unconfigured system).</summary>
         public bool Sent { get; set; }
 
         public int Faults { get; set; }

@@ -149,9 +149,9 @@ public sealed class OrderFulfillmentSagaTests : IDisposable
     }
 
     [Fact]
-    public async Task A_system_never_reached_within_the_patience_fails_the_step_with_nothing_to_undo()
+    public async Task A_step_whose_calls_were_never_sent_fails_with_nothing_to_undo()
     {
-        answer = path => path == "/api/v1/charges" ? Refused : HttpStatusCode.OK;
+        answer = path => path == "/api/v1/charges" ? CircuitOpen : HttpStatusCode.OK;
 
         var saga = await RunAsync("ord-10", patience: TimeSpan.FromSeconds(1), clock: new SteppingClock(TimeSpan.FromMilliseconds(100)));
 
@@ -162,14 +162,25 @@ public sealed class OrderFulfillmentSagaTests : IDisposable
     }
 
     [Fact]
-    public async Task A_step_whose_earlier_call_may_have_reached_its_system_is_undone_even_if_the_last_was_refused()
+    public async Task A_step_whose_earlier_call_may_have_reached_its_system_is_undone_even_if_the_later_were_not_sent()
     {
         var charges = 0;
         answer = path => path == "/api/v1/charges"
-            ? Interlocked.Increment(ref charges) == 1 ? HttpStatusCode.InternalServerError : Refused
+            ? Interlocked.Increment(ref charges) == 1 ? HttpStatusCode.InternalServerError : CircuitOpen
             : HttpStatusCode.OK;
 
         var saga = await RunAsync("ord-11", patience: TimeSpan.FromSeconds(1), clock: new SteppingClock(TimeSpan.FromMilliseconds(100)));
+
+        Assert.Equal(["compensated", "compensated", "skipped"], saga.Steps.Select(s => s.Status));
+        Assert.Contains(calls, c => c.Path.EndsWith("/refund", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_refused_connection_may_follow_a_delivered_request_so_the_step_is_undone()
+    {
+        answer = path => path == "/api/v1/charges" ? Refused : HttpStatusCode.OK;
+
+        var saga = await RunAsync("ord-12", patience: TimeSpan.FromSeconds(1), clock: new SteppingClock(TimeSpan.FromMilliseconds(100)));
 
         Assert.Equal(["compensated", "compensated", "skipped"], saga.Steps.Select(s => s.Status));
         Assert.Contains(calls, c => c.Path.EndsWith("/refund", StringComparison.Ordinal));
@@ -320,6 +331,9 @@ public sealed class OrderFulfillmentSagaTests : IDisposable
     /// <summary>An answer the scripted handler gives as a refused connection: the request never reaches the system.</summary>
     private const HttpStatusCode Refused = (HttpStatusCode)1;
 
+    /// <summary>An answer the scripted handler gives as an open circuit breaker: the request is not sent.</summary>
+    private const HttpStatusCode CircuitOpen = (HttpStatusCode)2;
+
     private sealed class ScriptedHandler(OrderFulfillmentSagaTests test) : HttpMessageHandler
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
@@ -334,6 +348,11 @@ public sealed class OrderFulfillmentSagaTests : IDisposable
             if (status == Refused)
             {
                 throw new HttpRequestException(HttpRequestError.ConnectionError, "Connection refused (scripted)");
+            }
+
+            if (status == CircuitOpen)
+            {
+                throw new Polly.CircuitBreaker.BrokenCircuitException("The circuit is open (scripted)");
             }
 
             return Task.FromResult(new HttpResponseMessage(status)

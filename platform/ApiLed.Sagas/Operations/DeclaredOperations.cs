@@ -61,8 +61,10 @@ public sealed class DeclaredOperations(ISystemDirectory systems)
                                    || (ex is OperationCanceledException && !ct.IsCancellationRequested))
         {
             // Not reached at all (no connection, or the circuit is open): nothing happened, so waiting is safe.
+            // Only an open circuit proves the request was not sent: a refused connection may follow a request that a reused
+            // connection delivered before the system died (the handler retries it on a new connection), so it may have acted.
             var unavailable = ex is BrokenCircuitException || (ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError });
-            return new StepOutcome.Faulted($"{http.BaseAddress?.Authority}: {ex.Message}", unavailable, NotSent: unavailable);
+            return new StepOutcome.Faulted($"{http.BaseAddress?.Authority}: {ex.Message}", unavailable, NotSent: ex is BrokenCircuitException);
         }
     }
 

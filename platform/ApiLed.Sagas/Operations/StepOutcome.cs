@@ -14,7 +14,7 @@ public abstract record StepOutcome
     /// <see cref="Unavailable"/> when the system could not be reached or refused service (no connection, its circuit
     /// open, 503): the step waits for it up to the patience instead of spending its attempts.
     /// </summary>
-    /// <see cref="NotSent"/> when no call of the step can have reached the system (no connection, circuit open, system
-    /// not configured): nothing happened, so there is nothing to undo.
+    /// <see cref="NotSent"/> when no call of the step can have reached the system (its circuit open, or the system not
+    /// configured): nothing happened, so there is nothing to undo.
     public sealed record Faulted(string Reason, bool Unavailable = false, bool NotSent = false) : StepOutcome;
 }
