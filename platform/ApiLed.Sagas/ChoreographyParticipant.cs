@@ -67,7 +67,7 @@ public sealed class ChoreographyParticipant(
             case SagaAction.Execute execute:
                 SagaTransitions.StartStep(saga, execute.Step, execute.Definition);
                 var (outcome, attempts) = await executor.ExecuteAsync(saga, execute, ct);
-                Record(saga, SagaTransitions.CompleteStep(saga, execute.Step, execute.Definition, outcome, attempts), messages);
+                Record(saga, SagaTransitions.CompleteStep(saga, execute.Step, execute.Definition, outcome, attempts, time.GetUtcNow()), messages);
                 break;
             case SagaAction.Compensate undo:
                 SagaTransitions.StartCompensation(undo.Step, undo.Definition);

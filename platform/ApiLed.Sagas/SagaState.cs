@@ -22,6 +22,12 @@ public static class StepStatuses
     /// <summary>No call of the step was sent (its system's circuit stayed open, or the system is not configured): nothing happened, nothing to undo.</summary>
     public const string Unreached = "unreached";
 
+    /// <summary>A timer step waiting until its <see cref="StepState.DueAt"/>.</summary>
+    public const string Waiting = "waiting";
+
+    /// <summary>A timer step whose time came: done, nothing to undo.</summary>
+    public const string Waited = "waited";
+
     /// <summary>Never run because its condition (<c>When</c>) did not hold.</summary>
     public const string NotTaken = "not-taken";
 
@@ -44,6 +50,9 @@ public sealed class StepState
 
     /// <summary>The system's answer when the step succeeded.</summary>
     public string? Result { get; set; }
+
+    /// <summary>When a timer step's wait ends.</summary>
+    public DateTimeOffset? DueAt { get; set; }
 
     /// <summary>Does this step still need undoing once the saga compensates?</summary>
     public bool NeedsCompensation => Status is StepStatuses.Succeeded or StepStatuses.Faulted or StepStatuses.Compensating or StepStatuses.Running;
@@ -82,6 +91,9 @@ public sealed class SagaState
     /// </summary>
     public bool TakenOver { get; set; }
 
+    /// <summary>While a timer step waits: when it is due (the process API's recovery scan looks for it).</summary>
+    public DateTimeOffset? WaitingUntil { get; set; }
+
     public DateTimeOffset CreatedAt { get; init; }
 
     public DateTimeOffset UpdatedAt { get; set; }
@@ -112,7 +124,7 @@ public sealed class SagaState
             CreatedAt = now,
             UpdatedAt = now,
         };
-        SagaTransitions.DecideConditions(saga);
+        SagaTransitions.Advance(saga, now);
         return saga;
     }
 

@@ -14,6 +14,9 @@ public abstract record SagaAction
     /// <summary>Undo <see cref="Step"/> with its compensation.</summary>
     public sealed record Compensate(StepState Step, StepDefinition Definition) : SagaAction;
 
+    /// <summary>A timer step waits until <see cref="DueAt"/>; it is no system's action.</summary>
+    public sealed record Wait(StepState Step, StepDefinition Definition, DateTimeOffset DueAt) : SagaAction;
+
     /// <summary>Every step is settled: the saga ends with <see cref="Status"/>.</summary>
     public sealed record Finish(string Status) : SagaAction;
 
@@ -60,8 +63,13 @@ public static class SagaTransitions
 
         if (saga.Status == SagaStatuses.Running)
         {
-            var step = saga.Steps.FirstOrDefault(s => s.Status is StepStatuses.Pending or StepStatuses.Running);
-            return step is null ? new SagaAction.Finish(SagaStatuses.Completed) : new SagaAction.Execute(step, saga.DefinitionOf(step));
+            var step = saga.Steps.FirstOrDefault(s => s.Status is StepStatuses.Pending or StepStatuses.Running or StepStatuses.Waiting);
+            return step switch
+            {
+                null => new SagaAction.Finish(SagaStatuses.Completed),
+                { Status: StepStatuses.Waiting, DueAt: { } due } => new SagaAction.Wait(step, saga.DefinitionOf(step), due),
+                _ => new SagaAction.Execute(step, saga.DefinitionOf(step)),
+            };
         }
 
         var undo = saga.Steps.LastOrDefault(s => s.NeedsCompensation);
@@ -75,7 +83,9 @@ public static class SagaTransitions
         return new SagaTransition(resumed ? "step-resumed" : "step-started", step.Name, definition.Operation, null);
     }
 
-    public static SagaTransition CompleteStep(SagaState saga, StepState step, StepDefinition definition, StepOutcome outcome, int attempts)
+    /// <summary>Records a step's outcome; <c>now</c> is needed when a timer step follows, whose wait starts then.</summary>
+    public static SagaTransition CompleteStep(SagaState saga, StepState step, StepDefinition definition, StepOutcome outcome, int attempts,
+        DateTimeOffset? now = null)
     {
         step.Attempts += attempts;
         switch (outcome)
@@ -83,10 +93,7 @@ public static class SagaTransitions
             case StepOutcome.Succeeded succeeded:
                 step.Status = StepStatuses.Succeeded;
                 step.Result = succeeded.Detail is { Length: > 2000 } detail ? detail[..2000] : succeeded.Detail;
-                var notTaken = DecideConditions(saga);
-                return new SagaTransition("step-succeeded", step.Name,
-                    notTaken.Count == 0 ? $"after {attempts} call(s)" : $"after {attempts} call(s); not taken: {string.Join(", ", notTaken)}",
-                    definition.Events.Succeeded);
+                return new SagaTransition("step-succeeded", step.Name, $"after {attempts} call(s){Advance(saga, now)}", definition.Events.Succeeded);
             case StepOutcome.Rejected rejected:
                 Fail(saga, step, StepStatuses.Rejected, rejected.Reason);
                 return new SagaTransition("step-rejected", step.Name, rejected.Reason, definition.Events.Failed);
@@ -107,6 +114,51 @@ public static class SagaTransitions
     /// hold, it is <c>not-taken</c>. A condition reads only the order and steps before it (the flows are validated so),
     /// which are settled by now, so the decision is final and the same in every mode. Returns the steps not taken.
     /// </summary>
+    /// <summary>
+    /// After a step succeeded (or at the start): decides the conditions of the steps that come next and, when the next
+    /// step is a timer, starts its wait. Returns what it did, for the history line ("" when nothing).
+    /// </summary>
+    public static string Advance(SagaState saga, DateTimeOffset? now)
+    {
+        var notTaken = DecideConditions(saga);
+        var said = notTaken.Count == 0 ? "" : $"; not taken: {string.Join(", ", notTaken)}";
+        var next = saga.Steps.FirstOrDefault(s => s.Status is StepStatuses.Pending or StepStatuses.Running);
+        if (next is null || next.Status != StepStatuses.Pending || saga.DefinitionOf(next).Wait is not { } wait)
+        {
+            return said;
+        }
+
+        var start = now ?? throw new InvalidOperationException($"Saga {saga.OrderId}: starting the wait of {next.Name} needs the time.");
+        var due = DueAt(saga, wait, start);
+        next.Status = StepStatuses.Waiting;
+        next.DueAt = due;
+        saga.WaitingUntil = due;
+        return $"{said}; {next.Name} waits until {due:O}";
+    }
+
+    /// <summary>Ends a timer step whose time came, and goes on as after any step that succeeded.</summary>
+    public static SagaTransition CompleteWait(SagaState saga, StepState step, StepDefinition definition, DateTimeOffset now)
+    {
+        step.Status = StepStatuses.Waited;
+        step.Result = $$"""{"waitedUntil":"{{step.DueAt:O}}"}""";
+        saga.WaitingUntil = null;
+        return new SagaTransition("wait-over", step.Name, $"due at {step.DueAt:O}{Advance(saga, now)}", definition.Events.Succeeded);
+    }
+
+    private static DateTimeOffset DueAt(SagaState saga, WaitDefinition wait, DateTimeOffset now)
+    {
+        if (wait.For is { } duration)
+        {
+            return now + duration;
+        }
+
+        using var scope = OperationScope.Of(saga);
+        var text = TextTemplate.Of(wait.Until ?? "").Render(scope.RootElement);
+        return DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var until)
+            ? until
+            : now; // not a time: nothing to wait for (the history line shows the time it was due)
+    }
+
     public static List<string> DecideConditions(SagaState saga)
     {
         var notTaken = new List<string>();

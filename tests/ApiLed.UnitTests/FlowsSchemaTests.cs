@@ -39,6 +39,7 @@ public sealed class FlowsSchemaTests
         { "resilience", typeof(HttpResilienceOptions) },
         { "step", typeof(StepDefinition) },
         { "choice", typeof(ChoiceDefinition) },
+        { "wait", typeof(WaitDefinition) },
     };
 
     [Theory]

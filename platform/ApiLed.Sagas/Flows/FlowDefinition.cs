@@ -49,6 +49,9 @@ public sealed record StepDefinition
     /// </summary>
     public ChoiceDefinition? Choice { get; init; }
 
+    /// <summary>A timer step instead of an operation: the saga waits, durably, then goes on (see <see cref="WaitDefinition"/>).</summary>
+    public WaitDefinition? Wait { get; init; }
+
     /// <summary>The operation that undoes this step: unset, the operation's own <c>Undo</c>; empty for a step with nothing to undo.</summary>
     public string? Compensation { get; init; }
 
@@ -94,4 +97,16 @@ public sealed record ChoiceBranch
     public string When { get; init; } = "";
 
     public List<StepDefinition> Steps { get; init; } = [];
+}
+
+/// <summary>
+/// A timer: wait <see cref="For"/> a duration, or <see cref="Until"/> a time (a template, e.g. <c>${steps.quote.result.validFrom}</c>).
+/// The wait starts when the step before it has succeeded and survives restarts of every service: the process API's
+/// recovery scan ends it when it is due, in every mode.
+/// </summary>
+public sealed record WaitDefinition
+{
+    public TimeSpan? For { get; init; }
+
+    public string? Until { get; init; }
 }

@@ -256,6 +256,12 @@ public static class FlowValidator
             }
         }
 
+        if (step.Wait is { } wait)
+        {
+            ValidateWait(step, wait, stepAt, earlier, fail);
+            return;
+        }
+
         var known = options.Systems.SelectMany(s => s.Value.Operations.Keys.Select(o => OperationNames.Qualify(s.Key, o))).ToList();
         if (options.Operation(step.Operation) is not { } operation)
         {
@@ -295,6 +301,34 @@ public static class FlowValidator
             if (expression.Path is ["steps", var read, ..] && !readable.Contains(read))
             {
                 fail($"{stepAt}:Operation '{name}' reads '{expression.Text.Trim()}', but step '{read}' does not always run before step '{step.Name}' (later, or in another branch).");
+            }
+        }
+    }
+
+    private static void ValidateWait(StepDefinition step, WaitDefinition wait, string stepAt, HashSet<string> earlier, Action<string> fail)
+    {
+        if (!string.IsNullOrEmpty(step.Operation) || !string.IsNullOrEmpty(step.Compensation))
+        {
+            fail($"{stepAt}: a step waits (Wait) or calls an operation (Operation, Compensation), not both.");
+        }
+
+        if ((wait.For is null) == string.IsNullOrWhiteSpace(wait.Until))
+        {
+            fail($"{stepAt}:Wait needs either For (a duration) or Until (a time), not {(wait.For is null ? "neither" : "both")}.");
+        }
+        else if (wait.For is { } duration && duration <= TimeSpan.Zero)
+        {
+            fail($"{stepAt}:Wait:For must be a positive duration.");
+        }
+        else if (wait.Until is { Length: > 0 } until)
+        {
+            if (TextTemplate.Parse(until, out var error) is not { } template)
+            {
+                fail($"{stepAt}:Wait:Until has a bad expression: {error}.");
+            }
+            else if (template.Expressions.Select(e => e.Path).OfType<IReadOnlyList<string>>().FirstOrDefault(p => p is ["steps", ..] && !earlier.Contains(p[1])) is { } read)
+            {
+                fail($"{stepAt}:Wait:Until reads step '{read[1]}', which does not always run before step '{step.Name}'.");
             }
         }
     }

@@ -53,7 +53,23 @@ public sealed class OrderFulfillmentSaga(
                     await SaveAsync(changes.Add(SagaTransitions.StartStep(saga, execute.Step, execute.Definition)));
                     var (outcome, attempts) = await executor.ExecuteAsync(saga, execute, ct);
                     changes = new SagaChangeSet(saga, time);
-                    changes.Add(SagaTransitions.CompleteStep(saga, execute.Step, execute.Definition, outcome, attempts));
+                    changes.Add(SagaTransitions.CompleteStep(saga, execute.Step, execute.Definition, outcome, attempts, time.GetUtcNow()));
+                    break;
+                case SagaAction.Wait wait:
+                    var left = wait.DueAt - time.GetUtcNow();
+                    if (left > TimeSpan.Zero)
+                    {
+                        await SaveAsync(changes);
+                        changes = new SagaChangeSet(saga, time);
+                        if (left > options.Value.RecoveryInterval)
+                        {
+                            return; // the recovery scan resumes the saga when its wait is due, after a restart too
+                        }
+
+                        await Task.Delay(left, time, ct);
+                    }
+
+                    changes.Add(SagaTransitions.CompleteWait(saga, wait.Step, wait.Definition, time.GetUtcNow()));
                     break;
                 case SagaAction.Compensate undo:
                     await SaveAsync(changes.Add(SagaTransitions.StartCompensation(undo.Step, undo.Definition)));

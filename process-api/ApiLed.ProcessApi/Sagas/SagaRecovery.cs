@@ -27,8 +27,11 @@ public sealed partial class SagaRecovery(
             try
             {
                 // A choreographed saga changed within the stall grace cannot be stalled (every deadline of the stall rule is later).
-                var unfinished = await store.UnfinishedAsync(time.GetUtcNow() - options.Value.StallGrace, stoppingToken);
-                await WatchChoreographyAsync(unfinished.Where(s => !s.DrivenByProcessApi).ToList(), stoppingToken);
+                var now = time.GetUtcNow();
+                var unfinished = await store.UnfinishedAsync(now - options.Value.StallGrace, stoppingToken);
+                unfinished.RemoveAll(s => s.WaitingUntil > now); // a timer that is not due yet: nothing to do, nothing stalled
+                await EndChoreographedWaitsAsync(unfinished.Where(s => !s.DrivenByProcessApi && s.WaitingUntil is not null).ToList(), stoppingToken);
+                await WatchChoreographyAsync(unfinished.Where(s => !s.DrivenByProcessApi && s.WaitingUntil is null).ToList(), stoppingToken);
 
                 foreach (var saga in unfinished.Where(s => s.DrivenByProcessApi && !runner.IsRunning(s.OrderId)))
                 {
@@ -52,6 +55,36 @@ public sealed partial class SagaRecovery(
         }
 
         await Task.WhenAll(inFlight).ContinueWith(_ => { }, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// The process API is the clock of choreographed sagas: it ends a due timer step and publishes its event, routed to
+    /// the participant whose turn comes next (it calls no system). An event that moved the saga on meanwhile wins.
+    /// </summary>
+    private async Task EndChoreographedWaitsAsync(List<SagaState> due, CancellationToken ct)
+    {
+        foreach (var saga in due)
+        {
+            if (SagaTransitions.Next(saga) is not SagaAction.Wait wait)
+            {
+                continue;
+            }
+
+            var changes = new SagaChangeSet(saga, time).Add(SagaTransitions.CompleteWait(saga, wait.Step, wait.Definition, time.GetUtcNow()));
+            if (SagaTransitions.Next(saga) is SagaAction.Finish finish)
+            {
+                changes.Add(SagaTransitions.Finish(saga, finish.Status));
+            }
+
+            try
+            {
+                await store.RecordAsync(changes, ct);
+            }
+            catch (SagaConcurrencyException)
+            {
+                // Recorded meanwhile (another scan, or an event): the next scan sees the saga as it is now.
+            }
+        }
     }
 
     /// <summary>Looks at the queues the choreographed sagas wait on, then takes over the ones that stalled.</summary>

@@ -154,7 +154,7 @@ public sealed partial class SagaStore(SqliteDatabase database, OutboxStore outbo
 
     /// <summary>
     /// Sagas not yet in a terminal state that the recovery scan must look at: every one the process API drives (to
-    /// resume after a restart), and the choreographed ones unchanged since <paramref name="choreographedBefore"/>. A
+    /// resume after a restart), and the choreographed ones unchanged since <paramref name="choreographedBefore"/> or waiting on a timer. A
     /// choreographed saga that changed since cannot have stalled yet, and during a burst there are thousands of them:
     /// they are left in the store (SQLite reads the mode from the JSON) instead of being read into memory every scan.
     /// </summary>
@@ -162,7 +162,8 @@ public sealed partial class SagaStore(SqliteDatabase database, OutboxStore outbo
         c.QueryAsync(
             """
             SELECT data FROM sagas WHERE status IN ($running, $compensating)
-              AND (updated_at < $before OR json_extract(data, '$.definition.mode') IS NOT $choreography OR json_extract(data, '$.takenOver') = 1)
+              AND (updated_at < $before OR json_extract(data, '$.definition.mode') IS NOT $choreography OR json_extract(data, '$.takenOver') = 1
+                   OR json_extract(data, '$.waitingUntil') IS NOT NULL)
             ORDER BY created_at
             """, Read, null, ct,
             ("$running", SagaStatuses.Running), ("$compensating", SagaStatuses.Compensating), ("$before", choreographedBefore.ToStoreText()),

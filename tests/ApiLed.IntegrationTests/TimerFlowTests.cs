@@ -1,0 +1,101 @@
+using System.Text.Json.Nodes;
+using ApiLed.Contracts;
+using ApiLed.IntegrationTests.Infrastructure;
+using ApiLed.IntegrationTests.Support;
+
+namespace ApiLed.IntegrationTests;
+
+/// <summary>
+/// A timer step (wait 6 s after the reservation, then charge and ship), written in a flows file, in each mode against
+/// the real layer: the charge comes no sooner than the wait, and a wait survives a restart of the process API (the
+/// clock in every mode).
+/// </summary>
+public abstract class TimerFlowTests(LayerFixture layer)
+{
+    private static readonly TimeSpan Pause = TimeSpan.FromSeconds(6);
+
+    [Fact]
+    public async Task The_charge_waits_for_the_timer()
+    {
+        var sku = LayerHttp.NewSku();
+        await layer.InventoryClient.SetStockAsync(sku, onHand: 2);
+
+        var orderId = await layer.GatewayClient.PlaceOrderAsync(LayerHttp.Order(sku));
+        var order = await layer.GatewayClient.WaitForTerminalAsync(orderId, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(SagaStatuses.Completed, order.Status);
+        var saga = (await layer.ProcessApiClient.GetSagaAsync(orderId))!;
+        Assert.Equal(["reserve-inventory:succeeded", "cool-off:waited", "charge-payment:succeeded", "create-shipment:succeeded"],
+            saga.Steps.Select(s => $"{s.Name}:{s.Status}"));
+        var reserved = (await layer.InventoryClient.GetReservationAsync(orderId))!.UpdatedAt;
+        var charged = (await layer.BillingClient.GetChargeAsync(orderId))!.UpdatedAt;
+        Assert.True(charged - reserved >= Pause - TimeSpan.FromMilliseconds(50), $"charged {(charged - reserved).TotalSeconds:0.00} s after the reservation");
+    }
+
+    [Fact]
+    public async Task A_wait_survives_a_restart_of_the_process_api()
+    {
+        var sku = LayerHttp.NewSku();
+        await layer.InventoryClient.SetStockAsync(sku, onHand: 2);
+
+        var orderId = await layer.GatewayClient.PlaceOrderAsync(LayerHttp.Order(sku));
+        await Eventually.GetAsync(() => layer.ProcessApiClient.GetSagaAsync(orderId), s => s?.Steps[1].Status == "waiting",
+            TimeSpan.FromSeconds(30), "the timer step to wait");
+        await layer.ProcessApi.StopAsync();
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await layer.ProcessApi.RestartAsync();
+
+        var order = await layer.GatewayClient.WaitForTerminalAsync(orderId, TimeSpan.FromSeconds(60));
+        Assert.Equal(SagaStatuses.Completed, order.Status);
+        Assert.Single(await layer.BillingClient.ListChargesAsync(), c => c.OrderId == orderId);
+    }
+
+    /// <summary>The shipped flows file with the timed flow added in <paramref name="mode"/>, as the process API's flows file.</summary>
+    internal static void TimedFlow(LayerFixture fixture, LayerOptions options, string mode)
+    {
+        var root = JsonNode.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "process-api", "ApiLed.ProcessApi", "flows.json")))!;
+        var steps = root["Flows"]!["Definitions"]!["order-fulfillment"]!["Steps"]!.AsArray();
+        var pause = JsonNode.Parse($$"""
+            { "Name": "cool-off", "Wait": { "For": "{{Pause:c}}" },
+              "Events": { "Succeeded": "order-timer.done", "Failed": "order-timer.failed", "Compensated": "order-timer.undone" } }
+            """)!;
+        root["Flows"]!["Definitions"]!["order-fulfillment-timed"] = new JsonObject
+        {
+            ["Mode"] = mode,
+            ["Steps"] = new JsonArray(steps[0]!.DeepClone(), pause, steps[1]!.DeepClone(), steps[2]!.DeepClone()),
+        };
+        root["Flows"]!["OrderFlow"] = "order-fulfillment-timed";
+        Directory.CreateDirectory(fixture.TempDirectory);
+        var file = Path.Combine(fixture.TempDirectory, "flows.json");
+        File.WriteAllText(file, root.ToJsonString());
+        options.SetEnvironment(LayerService.ProcessApi, "FlowsFile", file);
+        options.SetEnvironment(LayerService.ProcessApi, "Saga__RecoveryInterval", "00:00:01");
+    }
+}
+
+public sealed class TimerFlowOrchestrationTests(TimerFlowOrchestrationTests.Fixture layer)
+    : TimerFlowTests(layer), IClassFixture<TimerFlowOrchestrationTests.Fixture>
+{
+    public sealed class Fixture : LayerFixture
+    {
+        protected override void Configure(LayerOptions options) => TimedFlow(this, options, "orchestration");
+    }
+}
+
+public sealed class TimerFlowHybridTests(TimerFlowHybridTests.Fixture layer)
+    : TimerFlowTests(layer), IClassFixture<TimerFlowHybridTests.Fixture>
+{
+    public sealed class Fixture : LayerFixture
+    {
+        protected override void Configure(LayerOptions options) => TimedFlow(this, options, "hybrid");
+    }
+}
+
+public sealed class TimerFlowChoreographyTests(TimerFlowChoreographyTests.Fixture layer)
+    : TimerFlowTests(layer), IClassFixture<TimerFlowChoreographyTests.Fixture>
+{
+    public sealed class Fixture : LayerFixture
+    {
+        protected override void Configure(LayerOptions options) => TimedFlow(this, options, "choreography");
+    }
+}
