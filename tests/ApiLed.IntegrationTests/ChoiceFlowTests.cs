@@ -49,11 +49,9 @@ public abstract class ChoiceFlowTests(LayerFixture layer)
         Assert.Equal(System.Net.HttpStatusCode.NotFound, screening.StatusCode);
     }
 
-    /// <summary>The shipped flows file with the by-size flow added in <paramref name="mode"/>, as the process API's flows file.</summary>
+    /// <summary>The by-size flow in <paramref name="mode"/>, added to the shipped flows file.</summary>
     internal static void ChoiceFlow(LayerFixture fixture, LayerOptions options, string mode)
     {
-        var root = JsonNode.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "process-api", "ApiLed.ProcessApi", "flows.json")))!;
-        var steps = root["Flows"]!["Definitions"]!["order-fulfillment"]!["Steps"]!.AsArray();
         static JsonNode Step(string name, string operation, string @event) => JsonNode.Parse($$"""
             { "Name": "{{name}}", "Operation": "{{operation}}",
               "Events": { "Succeeded": "{{@event}}.done", "Failed": "{{@event}}.failed", "Compensated": "{{@event}}.undone" } }
@@ -71,16 +69,8 @@ public abstract class ChoiceFlowTests(LayerFixture layer)
                 ["Otherwise"] = new JsonArray(Step("check-reservation", "inventory.get-reservation", "inventory.by-size")),
             },
         };
-        root["Flows"]!["Definitions"]![Flow] = new JsonObject
-        {
-            ["Mode"] = mode,
-            ["Steps"] = new JsonArray(steps[0]!.DeepClone(), choice, steps[1]!.DeepClone(), steps[2]!.DeepClone()),
-        };
-        root["Flows"]!["OrderFlow"] = Flow;
-        Directory.CreateDirectory(fixture.TempDirectory);
-        var file = Path.Combine(fixture.TempDirectory, "flows.json");
-        File.WriteAllText(file, root.ToJsonString());
-        options.SetEnvironment(LayerService.ProcessApi, "FlowsFile", file);
+        var steps = FlowsFiles.ReferenceSteps();
+        FlowsFiles.UseFlow(fixture, options, Flow, mode, steps[0], choice, steps[1], steps[2]);
     }
 }
 

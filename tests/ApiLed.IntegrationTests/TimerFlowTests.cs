@@ -50,25 +50,15 @@ public abstract class TimerFlowTests(LayerFixture layer)
         Assert.Single(await layer.BillingClient.ListChargesAsync(), c => c.OrderId == orderId);
     }
 
-    /// <summary>The shipped flows file with the timed flow added in <paramref name="mode"/>, as the process API's flows file.</summary>
+    /// <summary>The timed flow in <paramref name="mode"/>, added to the shipped flows file; the recovery scan (the clock) every second.</summary>
     internal static void TimedFlow(LayerFixture fixture, LayerOptions options, string mode)
     {
-        var root = JsonNode.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "process-api", "ApiLed.ProcessApi", "flows.json")))!;
-        var steps = root["Flows"]!["Definitions"]!["order-fulfillment"]!["Steps"]!.AsArray();
         var pause = JsonNode.Parse($$"""
             { "Name": "cool-off", "Wait": { "For": "{{Pause:c}}" },
               "Events": { "Succeeded": "order-timer.done", "Failed": "order-timer.failed", "Compensated": "order-timer.undone" } }
             """)!;
-        root["Flows"]!["Definitions"]!["order-fulfillment-timed"] = new JsonObject
-        {
-            ["Mode"] = mode,
-            ["Steps"] = new JsonArray(steps[0]!.DeepClone(), pause, steps[1]!.DeepClone(), steps[2]!.DeepClone()),
-        };
-        root["Flows"]!["OrderFlow"] = "order-fulfillment-timed";
-        Directory.CreateDirectory(fixture.TempDirectory);
-        var file = Path.Combine(fixture.TempDirectory, "flows.json");
-        File.WriteAllText(file, root.ToJsonString());
-        options.SetEnvironment(LayerService.ProcessApi, "FlowsFile", file);
+        var steps = FlowsFiles.ReferenceSteps();
+        FlowsFiles.UseFlow(fixture, options, "order-fulfillment-timed", mode, steps[0], pause, steps[1], steps[2]);
         options.SetEnvironment(LayerService.ProcessApi, "Saga__RecoveryInterval", "00:00:01");
     }
 }
