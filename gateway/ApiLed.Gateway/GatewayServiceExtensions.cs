@@ -38,7 +38,7 @@ public static class PublicApis
         ["/api/v1/orders"], Essential: true);
 
     public static readonly PublicApi Operations = new("operations", "Process API: sagas and flows (operators)", ProcessCluster,
-        GatewayPolicies.Operator, ["/api/v1/sagas", "/api/v1/flows"], Essential: false);
+        GatewayPolicies.Operator, ["/api/v1/sagas", "/api/v1/flows", "/api/v1/approvals"], Essential: false);
 
     public static readonly IReadOnlyList<PublicApi> All = [Orders, Operations];
 }

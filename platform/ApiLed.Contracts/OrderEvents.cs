@@ -10,4 +10,10 @@ public static class OrderEvents
     public const string Completed = "order.completed";
     public const string Failed = "order.failed";
     public const string NeedsAttention = "order.needs-attention";
+
+    /// <summary>The order waits for a person's approval (the partner sees the status <c>awaiting-approval</c>).</summary>
+    public const string AwaitingApproval = "order.awaiting-approval";
+
+    /// <summary>A person (or the deadline) approved or rejected the order.</summary>
+    public const string ApprovalDecided = "order.approval-decided";
 }

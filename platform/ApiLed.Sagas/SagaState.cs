@@ -22,6 +22,12 @@ public static class StepStatuses
     /// <summary>No call of the step was sent (its system's circuit stayed open, or the system is not configured): nothing happened, nothing to undo.</summary>
     public const string Unreached = "unreached";
 
+    /// <summary>An approval step waiting for a person's decision, until its deadline (<see cref="StepState.DueAt"/>).</summary>
+    public const string AwaitingApproval = "awaiting-approval";
+
+    /// <summary>An approval step approved (by a person or the deadline): done, nothing to undo.</summary>
+    public const string Approved = "approved";
+
     /// <summary>A timer step waiting until its <see cref="StepState.DueAt"/>.</summary>
     public const string Waiting = "waiting";
 

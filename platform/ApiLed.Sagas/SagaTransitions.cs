@@ -14,6 +14,9 @@ public abstract record SagaAction
     /// <summary>Undo <see cref="Step"/> with its compensation.</summary>
     public sealed record Compensate(StepState Step, StepDefinition Definition) : SagaAction;
 
+    /// <summary>An approval step waits for a person's decision until <see cref="Deadline"/>; it is no system's action.</summary>
+    public sealed record AwaitApproval(StepState Step, StepDefinition Definition, DateTimeOffset Deadline) : SagaAction;
+
     /// <summary>A timer step waits until <see cref="DueAt"/>; it is no system's action.</summary>
     public sealed record Wait(StepState Step, StepDefinition Definition, DateTimeOffset DueAt) : SagaAction;
 
@@ -37,7 +40,11 @@ public abstract record SagaAction
 /// A saga transition: its history line and the event it publishes (if any). It raises the saga's version by
 /// <see cref="VersionStep"/>: 1, or <see cref="SagaTransitions.TakeoverVersionGap"/> for a takeover.
 /// </summary>
-public sealed record SagaTransition(string Kind, string? Step, string? Detail, string? EventName, bool Parked = false, int VersionStep = 1);
+public sealed record SagaTransition(string Kind, string? Step, string? Detail, string? EventName, bool Parked = false, int VersionStep = 1)
+{
+    /// <summary>The saga's own events the transition publishes besides <see cref="EventName"/> (an approval started or decided).</summary>
+    public IReadOnlyList<string> AlsoPublish { get; init; } = [];
+}
 
 /// <summary>
 /// The order-fulfillment state machine, shared by both ways of driving it: the process API's orchestrator
@@ -52,7 +59,7 @@ public static class SagaTransitions
 
     /// <summary>Events a flow may not emit from a step: the saga's own outcome events.</summary>
     public static readonly IReadOnlySet<string> ReservedEvents = new HashSet<string>(StringComparer.Ordinal)
-        { OrderEvents.Processing, OrderEvents.Completed, OrderEvents.Failed, OrderEvents.NeedsAttention };
+        { OrderEvents.Processing, OrderEvents.Completed, OrderEvents.Failed, OrderEvents.NeedsAttention, OrderEvents.AwaitingApproval, OrderEvents.ApprovalDecided };
 
     public static SagaAction Next(SagaState saga)
     {
@@ -63,10 +70,12 @@ public static class SagaTransitions
 
         if (saga.Status == SagaStatuses.Running)
         {
-            var step = saga.Steps.FirstOrDefault(s => s.Status is StepStatuses.Pending or StepStatuses.Running or StepStatuses.Waiting);
+            var step = saga.Steps.FirstOrDefault(s => s.Status is StepStatuses.Pending or StepStatuses.Running or StepStatuses.Waiting
+                or StepStatuses.AwaitingApproval);
             return step switch
             {
                 null => new SagaAction.Finish(SagaStatuses.Completed),
+                { Status: StepStatuses.AwaitingApproval, DueAt: { } deadline } => new SagaAction.AwaitApproval(step, saga.DefinitionOf(step), deadline),
                 { Status: StepStatuses.Waiting, DueAt: { } due } => new SagaAction.Wait(step, saga.DefinitionOf(step), due),
                 _ => new SagaAction.Execute(step, saga.DefinitionOf(step)),
             };
@@ -93,7 +102,10 @@ public static class SagaTransitions
             case StepOutcome.Succeeded succeeded:
                 step.Status = StepStatuses.Succeeded;
                 step.Result = succeeded.Detail is { Length: > 2000 } detail ? detail[..2000] : succeeded.Detail;
-                return new SagaTransition("step-succeeded", step.Name, $"after {attempts} call(s){Advance(saga, now)}", definition.Events.Succeeded);
+                return new SagaTransition("step-succeeded", step.Name, $"after {attempts} call(s){Advance(saga, now)}", definition.Events.Succeeded)
+                {
+                    AlsoPublish = ApprovalStarted(saga),
+                };
             case StepOutcome.Rejected rejected:
                 Fail(saga, step, StepStatuses.Rejected, rejected.Reason);
                 return new SagaTransition("step-rejected", step.Name, rejected.Reason, definition.Events.Failed);
@@ -123,7 +135,23 @@ public static class SagaTransitions
         var notTaken = DecideConditions(saga);
         var said = notTaken.Count == 0 ? "" : $"; not taken: {string.Join(", ", notTaken)}";
         var next = saga.Steps.FirstOrDefault(s => s.Status is StepStatuses.Pending or StepStatuses.Running);
-        if (next is null || next.Status != StepStatuses.Pending || saga.DefinitionOf(next).Wait is not { } wait)
+        if (next is null || next.Status != StepStatuses.Pending)
+        {
+            return said;
+        }
+
+        var definition = saga.DefinitionOf(next);
+        if (definition.Approval is { } approval)
+        {
+            var asked = now ?? throw new InvalidOperationException($"Saga {saga.OrderId}: asking for approval at {next.Name} needs the time.");
+            next.Status = StepStatuses.AwaitingApproval;
+            next.DueAt = asked + approval.Deadline;
+            next.Result = System.Text.Json.JsonSerializer.Serialize(new PendingApproval(approval.Group, false), System.Text.Json.JsonSerializerOptions.Web);
+            saga.WaitingUntil = next.DueAt;
+            return $"{said}; {next.Name} awaits the approval of {approval.Group} until {next.DueAt:O}";
+        }
+
+        if (definition.Wait is not { } wait)
         {
             return said;
         }
@@ -142,8 +170,65 @@ public static class SagaTransitions
         step.Status = StepStatuses.Waited;
         step.Result = $$"""{"waitedUntil":"{{step.DueAt:O}}"}""";
         saga.WaitingUntil = null;
-        return new SagaTransition("wait-over", step.Name, $"due at {step.DueAt:O}{Advance(saga, now)}", definition.Events.Succeeded);
+        return new SagaTransition("wait-over", step.Name, $"due at {step.DueAt:O}{Advance(saga, now)}", definition.Events.Succeeded)
+        {
+            AlsoPublish = ApprovalStarted(saga),
+        };
     }
+
+    /// <summary>
+    /// A person's decision on an approval step (or the deadline's, by <c>deadline</c>): approved, the saga goes on; rejected,
+    /// the order fails and the steps before are compensated.
+    /// </summary>
+    public static SagaTransition DecideApproval(SagaState saga, StepState step, StepDefinition definition, bool approved, string by, string reason,
+        DateTimeOffset now)
+    {
+        saga.WaitingUntil = null;
+        step.Attempts += 1;
+        step.Result = System.Text.Json.JsonSerializer.Serialize(new ApprovalDecision(approved ? "approved" : "rejected", by, reason, now),
+            System.Text.Json.JsonSerializerOptions.Web);
+        if (approved)
+        {
+            step.Status = StepStatuses.Approved;
+            return new SagaTransition("approval-approved", step.Name, $"approved by {by}: {reason}{Advance(saga, now)}", definition.Events.Succeeded)
+            {
+                AlsoPublish = [OrderEvents.ApprovalDecided, .. ApprovalStarted(saga)],
+            };
+        }
+
+        Fail(saga, step, StepStatuses.Rejected, $"rejected by {by}: {reason}");
+        return new SagaTransition("approval-rejected", step.Name, $"rejected by {by}: {reason}", definition.Events.Failed)
+        {
+            AlsoPublish = [OrderEvents.ApprovalDecided],
+        };
+    }
+
+    /// <summary>
+    /// Nobody decided an approval by its deadline: the step's <c>OnDeadline</c> is taken. An escalation hands the
+    /// approval to <c>EscalateTo</c> with a new deadline as long; an escalated approval that times out is rejected.
+    /// </summary>
+    public static SagaTransition ApprovalDeadlinePassed(SagaState saga, StepState step, StepDefinition definition, DateTimeOffset now)
+    {
+        var approval = definition.Approval ?? throw new InvalidOperationException($"Step {step.Name} is not an approval.");
+        var pending = step.Result is { } result ? System.Text.Json.JsonSerializer.Deserialize<PendingApproval>(result, System.Text.Json.JsonSerializerOptions.Web) : null;
+        var action = pending is { Escalated: true } ? ApprovalDeadlines.Reject : approval.OnDeadline;
+        if (action == ApprovalDeadlines.Escalate && approval.EscalateTo is { Length: > 0 } group)
+        {
+            step.DueAt = now + approval.Deadline;
+            step.Result = System.Text.Json.JsonSerializer.Serialize(new PendingApproval(group, true), System.Text.Json.JsonSerializerOptions.Web);
+            saga.WaitingUntil = step.DueAt;
+            return new SagaTransition("approval-escalated", step.Name, $"undecided by {pending?.Group ?? approval.Group}: handed to {group} until {step.DueAt:O}", null)
+            {
+                AlsoPublish = [OrderEvents.AwaitingApproval],
+            };
+        }
+
+        return DecideApproval(saga, step, definition, action == ApprovalDeadlines.Approve, "the deadline",
+            $"undecided by {pending?.Group ?? approval.Group} by {step.DueAt:O}", now);
+    }
+
+    private static IReadOnlyList<string> ApprovalStarted(SagaState saga) =>
+        saga.Steps.Any(s => s.Status == StepStatuses.AwaitingApproval) ? [OrderEvents.AwaitingApproval] : [];
 
     private static DateTimeOffset DueAt(SagaState saga, WaitDefinition wait, DateTimeOffset now)
     {
@@ -294,6 +379,8 @@ public static class SagaTransitions
         {
             messages.Add(Event(saga, name, version));
         }
+
+        messages.AddRange(transition.AlsoPublish.Select(also => Event(saga, also, version)));
 
         if (transition.Parked)
         {

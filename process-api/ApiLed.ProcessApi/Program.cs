@@ -19,6 +19,7 @@ app.UseApiLedOpenApi();
 app.MapDefaultEndpoints();
 app.MapSagasApi();
 app.MapFlowsApi();
+app.MapApprovalsApi();
 
 app.Services.GetRequiredService<FlowCatalog>(); // an invalid flow configuration stops the service here, naming every problem
 await app.Services.GetRequiredService<SagaStore>().InitializeAsync(CancellationToken.None);

@@ -168,6 +168,6 @@ public sealed class FlowConditionTests
         Assert.Equal(saga.Definition.Steps.Select(s => s.Compensation), first.Definition.Steps.Select(s => s.Compensation));
         Assert.Equal(saga.Definition.Operations.Keys.Order(), first.Definition.Operations.Keys.Order());
         Assert.Equal(json, JsonSerializer.Serialize(first, JsonSerializerOptions.Web));
-        Assert.Contains("\"definition\":{\"mode\":\"hybrid\"", json);
+        Assert.Contains("\"definition\":{\"mode\":\"orchestration\"", json);
     }
 }

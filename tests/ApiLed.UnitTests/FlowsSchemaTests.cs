@@ -40,6 +40,7 @@ public sealed class FlowsSchemaTests
         { "step", typeof(StepDefinition) },
         { "choice", typeof(ChoiceDefinition) },
         { "wait", typeof(WaitDefinition) },
+        { "approval", typeof(ApprovalDefinition) },
     };
 
     [Theory]

@@ -17,8 +17,8 @@ public static class ShippedFlows
     /// <summary>The shipped systems and their operations.</summary>
     public static Dictionary<string, SystemDefinition> Systems => Options.Systems;
 
-    /// <summary>The definition a new saga of <paramref name="flow"/> keeps (operations pinned).</summary>
-    public static FlowDefinition Definition(string flow = "order-fulfillment") => Options.Definitions[flow].ToDefinition(Options);
+    /// <summary>The definition a new saga of <paramref name="flow"/> keeps (operations pinned); by default the three-step reference flow.</summary>
+    public static FlowDefinition Definition(string flow = "order-fulfillment-orchestrated") => Options.Definitions[flow].ToDefinition(Options);
 
     public static string RepoRoot()
     {

@@ -24,7 +24,9 @@ public sealed class OrderStatusProjection(OrderStore orders, TimeProvider time, 
         new(Topology.EventsExchange, OrderEvents.NeedsAttention),
     ];
 
-    public static readonly QueueSpec Queue = new("experience.order-status", [new(Topology.EventsExchange, OrderEvents.Processing), .. Outcomes])
+    public static readonly QueueSpec Queue = new("experience.order-status",
+        [new(Topology.EventsExchange, OrderEvents.Processing), new(Topology.EventsExchange, OrderEvents.AwaitingApproval),
+            new(Topology.EventsExchange, OrderEvents.ApprovalDecided), .. Outcomes])
     {
         RetiredBindings = [new QueueBinding(Topology.EventsExchange, "#")], // before: every step event too, in hybrid and choreography
     };

@@ -64,11 +64,18 @@ public static class OrderStatuses
     public const string Accepted = "accepted";
     public const string Processing = "processing";
 
+    /// <summary>The order waits for a person's approval (an approval step of its flow).</summary>
+    public const string AwaitingApproval = "awaiting-approval";
+
     public static string FromSaga(string sagaStatus) => sagaStatus switch
     {
         SagaStatuses.Running or SagaStatuses.Compensating => Processing,
         _ => sagaStatus,
     };
+
+    /// <summary>The partner's status of an order from its saga: running with a step awaiting approval is <c>awaiting-approval</c>.</summary>
+    public static string Of(SagaProgressEvent progress) =>
+        progress.Status == SagaStatuses.Running && progress.Steps.Any(s => s.Status == AwaitingApproval) ? AwaitingApproval : FromSaga(progress.Status);
 }
 
 /// <summary>Statuses of a partner notification.</summary>

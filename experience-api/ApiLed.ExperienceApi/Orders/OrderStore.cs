@@ -137,7 +137,7 @@ public sealed class OrderStore(SqliteDatabase database, OutboxStore outbox)
                 UPDATE orders SET status = $status, saga_version = $version, steps = $steps, failed_step = $failedStep,
                                   failure_reason = $reason, updated_at = $at
                 WHERE order_id = $id AND saga_version < $version
-                """, tx, ct, ("$id", progress.OrderId), ("$status", OrderStatuses.FromSaga(progress.Status)), ("$version", progress.Version),
+                """, tx, ct, ("$id", progress.OrderId), ("$status", OrderStatuses.Of(progress)), ("$version", progress.Version),
                 ("$steps", JsonSerializer.Serialize(progress.Steps, JsonSerializerOptions.Web)), ("$failedStep", progress.FailedStep),
                 ("$reason", progress.FailureReason), ("$at", progress.At.ToStoreText())) == 1;
             if (notification is null)

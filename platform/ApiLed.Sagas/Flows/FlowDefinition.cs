@@ -49,6 +49,9 @@ public sealed record StepDefinition
     /// </summary>
     public ChoiceDefinition? Choice { get; init; }
 
+    /// <summary>A human approval instead of an operation: the order waits for an operator's decision (see <see cref="ApprovalDefinition"/>).</summary>
+    public ApprovalDefinition? Approval { get; init; }
+
     /// <summary>A timer step instead of an operation: the saga waits, durably, then goes on (see <see cref="WaitDefinition"/>).</summary>
     public WaitDefinition? Wait { get; init; }
 
@@ -109,4 +112,34 @@ public sealed record WaitDefinition
     public TimeSpan? For { get; init; }
 
     public string? Until { get; init; }
+}
+
+/// <summary>
+/// A human approval: the order pauses (status <c>awaiting-approval</c>) until an operator of <see cref="Group"/> approves
+/// or rejects it (<c>POST /api/v1/approvals/{orderId}/approve</c> or <c>/reject</c>); at the <see cref="Deadline"/> the
+/// <see cref="OnDeadline"/> action is taken. Durable: the decision and the deadline are stored with the saga.
+/// </summary>
+public sealed record ApprovalDefinition
+{
+    /// <summary>Who decides (shown with the pending approval).</summary>
+    public string Group { get; init; } = "operators";
+
+    /// <summary>How long the order waits for a decision.</summary>
+    public TimeSpan Deadline { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>At the deadline: <c>reject</c> (and compensate), <c>approve</c>, or <c>escalate</c> to <see cref="EscalateTo"/>.</summary>
+    public string OnDeadline { get; init; } = ApprovalDeadlines.Reject;
+
+    /// <summary>The group an escalated approval is handed to, with a new deadline as long; if it passes too, the order is rejected.</summary>
+    public string? EscalateTo { get; init; }
+}
+
+/// <summary>What happens to an approval nobody decided in time.</summary>
+public static class ApprovalDeadlines
+{
+    public const string Reject = "reject";
+    public const string Approve = "approve";
+    public const string Escalate = "escalate";
+
+    public static readonly IReadOnlyList<string> All = [Reject, Approve, Escalate];
 }

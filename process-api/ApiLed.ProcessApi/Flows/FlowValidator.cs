@@ -256,6 +256,12 @@ public static class FlowValidator
             }
         }
 
+        if (step.Approval is { } approval)
+        {
+            ValidateApproval(step, approval, stepAt, fail);
+            return;
+        }
+
         if (step.Wait is { } wait)
         {
             ValidateWait(step, wait, stepAt, earlier, fail);
@@ -302,6 +308,33 @@ public static class FlowValidator
             {
                 fail($"{stepAt}:Operation '{name}' reads '{expression.Text.Trim()}', but step '{read}' does not always run before step '{step.Name}' (later, or in another branch).");
             }
+        }
+    }
+
+    private static void ValidateApproval(StepDefinition step, ApprovalDefinition approval, string stepAt, Action<string> fail)
+    {
+        if (!string.IsNullOrEmpty(step.Operation) || !string.IsNullOrEmpty(step.Compensation) || step.Wait is not null)
+        {
+            fail($"{stepAt}: a step awaits an approval (Approval), waits (Wait) or calls an operation (Operation, Compensation): one of them.");
+        }
+
+        if (string.IsNullOrWhiteSpace(approval.Group))
+        {
+            fail($"{stepAt}:Approval:Group is required: who decides.");
+        }
+
+        if (approval.Deadline <= TimeSpan.Zero)
+        {
+            fail($"{stepAt}:Approval:Deadline must be a positive duration.");
+        }
+
+        if (!ApprovalDeadlines.All.Contains(approval.OnDeadline))
+        {
+            fail($"{stepAt}:Approval:OnDeadline is '{approval.OnDeadline}'; use one of {string.Join(", ", ApprovalDeadlines.All)}.");
+        }
+        else if (approval.OnDeadline == ApprovalDeadlines.Escalate && string.IsNullOrWhiteSpace(approval.EscalateTo))
+        {
+            fail($"{stepAt}:Approval:EscalateTo is required when OnDeadline is escalate: the group the approval is handed to.");
         }
     }
 

@@ -55,6 +55,9 @@ public sealed class OrderFulfillmentSaga(
                     changes = new SagaChangeSet(saga, time);
                     changes.Add(SagaTransitions.CompleteStep(saga, execute.Step, execute.Definition, outcome, attempts, time.GetUtcNow()));
                     break;
+                case SagaAction.AwaitApproval:
+                    await SaveAsync(changes);
+                    return; // an operator decides (ApprovalsApi), or the deadline does (the recovery scan)
                 case SagaAction.Wait wait:
                     var left = wait.DueAt - time.GetUtcNow();
                     if (left > TimeSpan.Zero)

@@ -30,7 +30,7 @@ public sealed partial class SagaRecovery(
                 var now = time.GetUtcNow();
                 var unfinished = await store.UnfinishedAsync(now - options.Value.StallGrace, stoppingToken);
                 unfinished.RemoveAll(s => s.WaitingUntil > now); // a timer that is not due yet: nothing to do, nothing stalled
-                await EndChoreographedWaitsAsync(unfinished.Where(s => !s.DrivenByProcessApi && s.WaitingUntil is not null).ToList(), stoppingToken);
+                await EndDueWaitsAsync(unfinished.Where(s => s.WaitingUntil is not null).ToList(), stoppingToken);
                 await WatchChoreographyAsync(unfinished.Where(s => !s.DrivenByProcessApi && s.WaitingUntil is null).ToList(), stoppingToken);
 
                 foreach (var saga in unfinished.Where(s => s.DrivenByProcessApi && !runner.IsRunning(s.OrderId)))
@@ -58,19 +58,27 @@ public sealed partial class SagaRecovery(
     }
 
     /// <summary>
-    /// The process API is the clock of choreographed sagas: it ends a due timer step and publishes its event, routed to
-    /// the participant whose turn comes next (it calls no system). An event that moved the saga on meanwhile wins.
+    /// The process API is the clock of every saga: an approval past its deadline gets its step's deadline action, in
+    /// every mode; a choreographed saga's due timer step ends (an orchestrated one's is ended by its runner). Each
+    /// publishes its events, in choreography routed to the participant whose turn comes next (the clock calls no
+    /// system). An event or a decision that moved the saga on meanwhile wins.
     /// </summary>
-    private async Task EndChoreographedWaitsAsync(List<SagaState> due, CancellationToken ct)
+    private async Task EndDueWaitsAsync(List<SagaState> due, CancellationToken ct)
     {
         foreach (var saga in due)
         {
-            if (SagaTransitions.Next(saga) is not SagaAction.Wait wait)
+            var transition = SagaTransitions.Next(saga) switch
+            {
+                SagaAction.AwaitApproval approval => SagaTransitions.ApprovalDeadlinePassed(saga, approval.Step, approval.Definition, time.GetUtcNow()),
+                SagaAction.Wait wait when !saga.DrivenByProcessApi => SagaTransitions.CompleteWait(saga, wait.Step, wait.Definition, time.GetUtcNow()),
+                _ => null,
+            };
+            if (transition is null)
             {
                 continue;
             }
 
-            var changes = new SagaChangeSet(saga, time).Add(SagaTransitions.CompleteWait(saga, wait.Step, wait.Definition, time.GetUtcNow()));
+            var changes = new SagaChangeSet(saga, time).Add(transition);
             if (SagaTransitions.Next(saga) is SagaAction.Finish finish)
             {
                 changes.Add(SagaTransitions.Finish(saga, finish.Status));

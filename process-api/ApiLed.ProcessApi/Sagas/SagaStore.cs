@@ -148,6 +148,11 @@ public sealed partial class SagaStore(SqliteDatabase database, OutboxStore outbo
 
     public Task<SagaState?> FindAsync(string orderId, CancellationToken ct) => database.ReadAsync(c => FindAsync(c, null, orderId, ct), ct);
 
+    /// <summary>Running sagas waiting on a timer or an approval (the caller keeps the approvals).</summary>
+    public Task<List<SagaState>> WaitingAsync(CancellationToken ct) => database.ReadAsync(c =>
+        c.QueryAsync("SELECT data FROM sagas WHERE status = $running AND json_extract(data, '$.waitingUntil') IS NOT NULL ORDER BY created_at",
+            Read, null, ct, ("$running", SagaStatuses.Running)), ct);
+
     public Task<List<SagaState>> ListAsync(string? status, int limit, CancellationToken ct) => database.ReadAsync(c =>
         c.QueryAsync("SELECT data FROM sagas WHERE ($status IS NULL OR status = $status) ORDER BY created_at DESC LIMIT $limit",
             Read, null, ct, ("$status", status), ("$limit", limit)), ct);

@@ -9,9 +9,9 @@ public static class FlowsFiles
     public static JsonNode Shipped() =>
         JsonNode.Parse(File.ReadAllText(Path.Combine(RepoPaths.Root, "process-api", "ApiLed.ProcessApi", "flows.json")))!;
 
-    /// <summary>The steps of the shipped reference flow (reserve, charge, ship), each a copy.</summary>
+    /// <summary>The steps of the shipped three-step reference flow (reserve, charge, ship), each a copy.</summary>
     public static JsonNode[] ReferenceSteps() =>
-        [.. Shipped()["Flows"]!["Definitions"]!["order-fulfillment"]!["Steps"]!.AsArray().Select(s => s!.DeepClone())];
+        [.. Shipped()["Flows"]!["Definitions"]!["order-fulfillment-orchestrated"]!["Steps"]!.AsArray().Select(s => s!.DeepClone())];
 
     /// <summary>
     /// Writes the shipped flows file with <paramref name="flow"/> added as <paramref name="name"/> and made the order flow

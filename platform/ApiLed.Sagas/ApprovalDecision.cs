@@ -1,0 +1,4 @@
+namespace ApiLed.Sagas;
+
+/// <summary>An approval step's result once decided: the decision, who made it (a person, or "the deadline"), why and when.</summary>
+public sealed record ApprovalDecision(string Decision, string By, string Reason, DateTimeOffset At);

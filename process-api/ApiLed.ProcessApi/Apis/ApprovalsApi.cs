@@ -1,0 +1,98 @@
+using ApiLed.ProcessApi.Sagas;
+using ApiLed.Sagas;
+using ApiLed.ServiceDefaults.Hosting;
+
+namespace ApiLed.ProcessApi.Apis;
+
+/// <summary>Human approvals: what waits for a decision, and the decisions (operators only, through the gateway).</summary>
+public static class ApprovalsApi
+{
+    public static IEndpointRouteBuilder MapApprovalsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1/approvals").WithTags("Approvals");
+
+        api.MapGet("/", async (SagaStore store, CancellationToken ct) =>
+                TypedResults.Ok((await store.WaitingAsync(ct)).Select(Pending).OfType<PendingApprovalView>().ToList()))
+            .WithSummary("Lists the orders waiting for an approval, oldest first, with who decides and the deadline.");
+
+        api.MapPost("/{orderId}/approve", (string orderId, ApprovalDecisionRequest decision, SagaStore store, SagaRunner runner,
+                TimeProvider time, IHostApplicationLifetime lifetime, CancellationToken ct) =>
+                DecideAsync(orderId, approved: true, decision, store, runner, time, lifetime, ct))
+            .WithSummary("Approves an order waiting for approval, recording who decided and why; the order goes on.")
+            .Produces<ApprovalDecision>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        api.MapPost("/{orderId}/reject", (string orderId, ApprovalDecisionRequest decision, SagaStore store, SagaRunner runner,
+                TimeProvider time, IHostApplicationLifetime lifetime, CancellationToken ct) =>
+                DecideAsync(orderId, approved: false, decision, store, runner, time, lifetime, ct))
+            .WithSummary("Rejects an order waiting for approval, recording who decided and why; the order fails and what was done is undone.")
+            .Produces<ApprovalDecision>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        return app;
+    }
+
+    private static PendingApprovalView? Pending(SagaState saga)
+    {
+        if (SagaTransitions.Next(saga) is not SagaAction.AwaitApproval awaiting || awaiting.Definition.Approval is not { } approval)
+        {
+            return null;
+        }
+
+        var pending = awaiting.Step.Result is { } result
+            ? System.Text.Json.JsonSerializer.Deserialize<PendingApproval>(result, System.Text.Json.JsonSerializerOptions.Web)
+            : null;
+        return new PendingApprovalView(saga.OrderId, saga.Flow, awaiting.Step.Name, pending?.Group ?? approval.Group, pending?.Escalated ?? false,
+            awaiting.Deadline, pending?.Escalated == true ? "reject" : approval.OnDeadline, saga.Order.PartnerId, saga.Order.CustomerId,
+            saga.Order.TotalCents, saga.Order.Currency, saga.Order.AcceptedAt);
+    }
+
+    private static async Task<IResult> DecideAsync(string orderId, bool approved, ApprovalDecisionRequest decision, SagaStore store,
+        SagaRunner runner, TimeProvider time, IHostApplicationLifetime lifetime, CancellationToken ct)
+    {
+        var errors = new FieldErrors()
+            .Check(!string.IsNullOrWhiteSpace(decision.By), "by", "Who decides is required (e.g. an operator's name or id).")
+            .Check(!string.IsNullOrWhiteSpace(decision.Reason), "reason", "Why is required.")
+            .Check((decision.By?.Length ?? 0) <= 200 && (decision.Reason?.Length ?? 0) <= 2000, "reason", "By is at most 200 characters, Reason 2000.");
+        if (errors.Any)
+        {
+            return errors.ToResult();
+        }
+
+        var saga = await store.FindAsync(orderId, ct);
+        if (saga is null)
+        {
+            return Problems.Of(StatusCodes.Status404NotFound, "saga-not-found", "No saga for this order.", $"Order '{orderId}' has no saga.");
+        }
+
+        if (SagaTransitions.Next(saga) is not SagaAction.AwaitApproval awaiting)
+        {
+            return Problems.Of(StatusCodes.Status409Conflict, "not-awaiting-approval", "The order is not waiting for an approval.",
+                $"Order '{orderId}' is {saga.Status} and waits for no approval (decided already, or never asked).");
+        }
+
+        try
+        {
+            await store.RecordAsync(saga, SagaTransitions.DecideApproval(saga, awaiting.Step, awaiting.Definition, approved, decision.By!.Trim(),
+                decision.Reason!.Trim(), time.GetUtcNow()), ct);
+        }
+        catch (SagaConcurrencyException)
+        {
+            return Problems.Of(StatusCodes.Status409Conflict, "saga-changed", "The order changed while the decision was recorded.",
+                $"Order '{orderId}' changed meanwhile (its deadline may have passed); list the approvals again.");
+        }
+
+        if (saga.DrivenByProcessApi)
+        {
+            // The order goes on (or is compensated) now; the recovery scan would otherwise resume it within its interval.
+            _ = Task.Run(() => runner.TryRunAsync(orderId, lifetime.ApplicationStopping), CancellationToken.None);
+        }
+
+        return TypedResults.Ok(System.Text.Json.JsonSerializer.Deserialize<ApprovalDecision>(awaiting.Step.Result!,
+            System.Text.Json.JsonSerializerOptions.Web));
+    }
+}
