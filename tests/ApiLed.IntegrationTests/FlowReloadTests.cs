@@ -41,7 +41,7 @@ public sealed class FlowReloadTests(FlowReloadTests.Fixture layer) : IClassFixtu
     public static TheoryData<string, string, string> InvalidChanges => new()
     {
         { "unknown operation", """{"path":"order-fulfillment.0.Operation","value":"inventory.teleport"}""", "Flows:Definitions:order-fulfillment:Steps:0:Operation 'inventory.teleport' is unknown" },
-        { "missing compensation", """{"path":"order-fulfillment.1.Compensation","value":""}""", "Flows:Definitions:order-fulfillment:Steps:1:Compensation is required" },
+        { "missing compensation", """{"path":"order-fulfillment.2.Compensation","value":""}""", "Flows:Definitions:order-fulfillment:Steps:2:Compensation is required" },
         { "duplicate step names", """{"path":"order-fulfillment.2.Name","value":"reserve-inventory"}""", "Flows:Definitions:order-fulfillment:Steps:2:Name 'reserve-inventory' is used by an earlier step" },
         { "event wiring loop", """{"path":"order-fulfillment-choreographed.1.Events.Succeeded","value":"inventory.reserved"}""", "Flows:Definitions:order-fulfillment-choreographed:Steps:1:Events:Succeeded 'inventory.reserved' is also emitted by reserve-inventory:Succeeded" },
         { "unknown mode", """{"path":"order-fulfillment.Mode","value":"telepathy"}""", "Flows:Definitions:order-fulfillment:Mode is 'telepathy'" },
@@ -184,10 +184,11 @@ public sealed class FlowReloadTests(FlowReloadTests.Fixture layer) : IClassFixtu
     {
         var root = JsonNode.Parse(flows)!;
         var steps = root["Flows"]!["Definitions"]![flow]!["Steps"]!.AsArray();
-        var reserve = steps[0]!.DeepClone();
-        var charge = steps[1]!.DeepClone();
-        steps[0] = charge;
-        steps[1] = reserve;
+        int At(string name) => steps.Select((s, i) => (s, i)).Single(p => p.s!["Name"]!.GetValue<string>() == name).i;
+        var (reserveAt, chargeAt) = (At("reserve-inventory"), At("charge-payment"));
+        var reserve = steps[reserveAt]!.DeepClone();
+        steps[reserveAt] = steps[chargeAt]!.DeepClone();
+        steps[chargeAt] = reserve;
         return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
 
