@@ -99,6 +99,42 @@ public abstract class ApprovalFlowTests(LayerFixture layer)
         Assert.Null(await layer.BillingClient.GetChargeAsync(orderId));
     }
 
+    [Fact]
+    public async Task A_reload_while_an_order_waits_changes_new_orders_only()
+    {
+        var waiting = await PlaceAwaitingAsync(150_000);
+        var file = Path.Combine(layer.TempDirectory, "flows.json");
+        var original = await File.ReadAllTextAsync(file);
+        try
+        {
+            var changed = JsonNode.Parse(original)!;
+            var steps = changed["Flows"]!["Definitions"]!["order-fulfillment-approved"]!["Steps"]!.AsArray();
+            steps.RemoveAt(1); // no approvals any more
+            await File.WriteAllTextAsync(file, changed.ToJsonString());
+            using (var reload = await layer.ProcessApiClient.PostAsync("/api/v1/flows/reload", null))
+            {
+                Assert.Equal(HttpStatusCode.OK, reload.StatusCode);
+            }
+
+            var sku = LayerHttp.NewSku();
+            await layer.InventoryClient.SetStockAsync(sku, onHand: 2, unitPriceCents: 150_000);
+            var after = await layer.GatewayClient.PlaceOrderAsync(LayerHttp.Order(sku));
+            Assert.Equal(SagaStatuses.Completed, (await layer.GatewayClient.WaitForTerminalAsync(after)).Status); // asked no approval
+
+            Assert.Equal("awaiting-approval", (await layer.GatewayClient.GetOrderAsync(waiting)).Status); // still waits, on its own definition
+            using var approve = await Operator.PostAsJsonAsync($"/api/v1/approvals/{waiting}/approve", new { by = "ops-ann", reason = "ok" });
+            Assert.Equal(HttpStatusCode.OK, approve.StatusCode);
+            Assert.Equal(SagaStatuses.Completed, (await layer.GatewayClient.WaitForTerminalAsync(waiting)).Status);
+            Assert.Equal(["reserve-inventory", "approve-large-order", "approve-order", "charge-payment", "create-shipment"],
+                (await layer.ProcessApiClient.GetSagaAsync(waiting))!.Steps.Select(s => s.Name));
+        }
+        finally
+        {
+            await File.WriteAllTextAsync(file, original);
+            using var restore = await layer.ProcessApiClient.PostAsync("/api/v1/flows/reload", null);
+        }
+    }
+
     /// <summary>
     /// reserve → (above 5,000.00: approval by order-approvers, 4 s, escalated to finance; above 1,000.00: approval, 1 day)
     /// → charge → ship, in <paramref name="mode"/>; the recovery scan (the clock) every second.
