@@ -28,8 +28,13 @@ public abstract class ApprovalFlowTests(LayerFixture layer)
         return orderId;
     }
 
-    private async Task<JsonElement> PendingAsync(string orderId) =>
-        (await Operator.GetFromJsonAsync<JsonElement[]>("/api/v1/approvals"))!.Single(a => a.GetProperty("orderId").GetString() == orderId);
+    /// <summary>The order's pending approval, once the process API lists it (in choreography its tracker may follow the partner's view by a moment).</summary>
+    private async Task<JsonElement> PendingAsync(string orderId)
+    {
+        var listed = await Eventually.GetAsync(async () => (await Operator.GetFromJsonAsync<JsonElement[]>("/api/v1/approvals"))!,
+            all => all.Any(a => a.GetProperty("orderId").GetString() == orderId), TimeSpan.FromSeconds(30), $"order {orderId} to be listed for approval");
+        return listed.Single(a => a.GetProperty("orderId").GetString() == orderId);
+    }
 
     private async Task RestartProcessApiAsync()
     {
@@ -52,7 +57,7 @@ public abstract class ApprovalFlowTests(LayerFixture layer)
 
         var order = await layer.GatewayClient.WaitForTerminalAsync(orderId);
         Assert.Equal(SagaStatuses.Completed, order.Status);
-        var saga = (await layer.ProcessApiClient.GetSagaAsync(orderId))!;
+        var saga = await layer.ProcessApiClient.WaitForSagaAsync(orderId, order.Status);
         var step = saga.Steps.Single(s => s.Name == "approve-order");
         Assert.Equal("approved", step.Status);
         Assert.Contains("\"by\":\"ops-ann\"", step.Result);
@@ -71,6 +76,7 @@ public abstract class ApprovalFlowTests(LayerFixture layer)
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode); // why is required; nothing changed
         Assert.Equal("awaiting-approval", (await layer.GatewayClient.GetOrderAsync(orderId)).Status);
 
+        await PendingAsync(orderId);
         await RestartProcessApiAsync();
         using var reject = await Operator.PostAsJsonAsync($"/api/v1/approvals/{orderId}/reject", new { by = "ops-bob", reason = "card looks stolen" });
         Assert.Equal(HttpStatusCode.OK, reject.StatusCode);
@@ -103,6 +109,7 @@ public abstract class ApprovalFlowTests(LayerFixture layer)
     public async Task A_reload_while_an_order_waits_changes_new_orders_only()
     {
         var waiting = await PlaceAwaitingAsync(150_000);
+        await PendingAsync(waiting);
         var file = Path.Combine(layer.TempDirectory, "flows.json");
         var original = await File.ReadAllTextAsync(file);
         try
@@ -126,7 +133,7 @@ public abstract class ApprovalFlowTests(LayerFixture layer)
             Assert.Equal(HttpStatusCode.OK, approve.StatusCode);
             Assert.Equal(SagaStatuses.Completed, (await layer.GatewayClient.WaitForTerminalAsync(waiting)).Status);
             Assert.Equal(["reserve-inventory", "approve-large-order", "approve-order", "charge-payment", "create-shipment"],
-                (await layer.ProcessApiClient.GetSagaAsync(waiting))!.Steps.Select(s => s.Name));
+                (await layer.ProcessApiClient.WaitForSagaAsync(waiting, SagaStatuses.Completed)).Steps.Select(s => s.Name));
         }
         finally
         {

@@ -24,7 +24,7 @@ public abstract class ChoiceFlowTests(LayerFixture layer)
         var order = await layer.GatewayClient.WaitForTerminalAsync(orderId);
 
         Assert.Equal(SagaStatuses.Completed, order.Status);
-        var saga = (await layer.ProcessApiClient.GetSagaAsync(orderId))!;
+        var saga = await layer.ProcessApiClient.WaitForSagaAsync(orderId, order.Status);
         Assert.Equal(["reserve-inventory:succeeded", "screen-order:succeeded", "check-reservation:not-taken", "charge-payment:succeeded", "create-shipment:succeeded"],
             saga.Steps.Select(s => $"{s.Name}:{s.Status}"));
         using var screening = await layer.RiskClient.GetAsync($"/api/v1/screenings/{orderId}");
@@ -41,7 +41,7 @@ public abstract class ChoiceFlowTests(LayerFixture layer)
         var order = await layer.GatewayClient.WaitForTerminalAsync(orderId);
 
         Assert.Equal(SagaStatuses.Completed, order.Status);
-        var saga = (await layer.ProcessApiClient.GetSagaAsync(orderId))!;
+        var saga = await layer.ProcessApiClient.WaitForSagaAsync(orderId, order.Status);
         Assert.Equal(["reserve-inventory:succeeded", "screen-order:not-taken", "check-reservation:succeeded", "charge-payment:succeeded", "create-shipment:succeeded"],
             saga.Steps.Select(s => $"{s.Name}:{s.Status}"));
         Assert.Contains("\"status\":\"reserved\"", saga.Steps[2].Result);

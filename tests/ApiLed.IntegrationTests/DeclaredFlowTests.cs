@@ -24,7 +24,7 @@ public abstract class DeclaredFlowTests(LayerFixture layer)
         var order = await layer.GatewayClient.WaitForTerminalAsync(orderId);
 
         Assert.Equal(SagaStatuses.Completed, order.Status);
-        var saga = (await layer.ProcessApiClient.GetSagaAsync(orderId))!;
+        var saga = await layer.ProcessApiClient.WaitForSagaAsync(orderId, order.Status);
         Assert.Equal(["reserve-inventory", "check-reservation", "charge-payment", "check-charge", "create-shipment", "check-shipment"],
             saga.Steps.Select(s => s.Name));
         Assert.All(saga.Steps, s => Assert.Equal("succeeded", s.Status));
@@ -53,7 +53,7 @@ public abstract class DeclaredFlowTests(LayerFixture layer)
 
         Assert.Equal(SagaStatuses.Failed, order.Status);
         Assert.Equal("charge-payment", order.Failure!.Step);
-        var saga = (await layer.ProcessApiClient.GetSagaAsync(orderId))!;
+        var saga = await layer.ProcessApiClient.WaitForSagaAsync(orderId, order.Status);
         Assert.Equal(["compensated", "compensated", "rejected", "skipped", "skipped", "skipped"], saga.Steps.Select(s => s.Status));
         Assert.Equal(1, saga.Steps[1].Attempts); // the read was made once; undoing it called nothing
         Assert.Equal(RecordStatuses.Released, (await layer.InventoryClient.GetReservationAsync(orderId))!.Status);

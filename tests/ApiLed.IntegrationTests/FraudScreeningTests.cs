@@ -24,7 +24,7 @@ public abstract class FraudScreeningTests(LayerFixture layer)
         var order = await layer.GatewayClient.WaitForTerminalAsync(orderId);
 
         Assert.Equal(SagaStatuses.Completed, order.Status);
-        var saga = (await layer.ProcessApiClient.GetSagaAsync(orderId))!;
+        var saga = await layer.ProcessApiClient.WaitForSagaAsync(orderId, order.Status);
         Assert.Equal(["reserve-inventory", "screen-order", "charge-payment", "create-shipment"], saga.Steps.Select(s => s.Name));
         Assert.All(saga.Steps, s => Assert.Equal("succeeded", s.Status));
         Assert.Contains("\"decision\":\"allow\"", saga.Steps[1].Result);
@@ -61,7 +61,7 @@ public abstract class FraudScreeningTests(LayerFixture layer)
         var order = await layer.GatewayClient.WaitForTerminalAsync(orderId);
 
         Assert.Equal(SagaStatuses.Completed, order.Status);
-        var saga = (await layer.ProcessApiClient.GetSagaAsync(orderId))!;
+        var saga = await layer.ProcessApiClient.WaitForSagaAsync(orderId, order.Status);
         Assert.Equal(["succeeded", "not-taken", "succeeded", "succeeded"], saga.Steps.Select(s => s.Status));
         using var missing = await layer.RiskClient.GetAsync($"/api/v1/screenings/{orderId}");
         Assert.Equal(System.Net.HttpStatusCode.NotFound, missing.StatusCode);

@@ -24,7 +24,7 @@ public abstract class TimerFlowTests(LayerFixture layer)
         var order = await layer.GatewayClient.WaitForTerminalAsync(orderId, TimeSpan.FromSeconds(60));
 
         Assert.Equal(SagaStatuses.Completed, order.Status);
-        var saga = (await layer.ProcessApiClient.GetSagaAsync(orderId))!;
+        var saga = await layer.ProcessApiClient.WaitForSagaAsync(orderId, order.Status);
         Assert.Equal(["reserve-inventory:succeeded", "cool-off:waited", "charge-payment:succeeded", "create-shipment:succeeded"],
             saga.Steps.Select(s => $"{s.Name}:{s.Status}"));
         var reserved = (await layer.InventoryClient.GetReservationAsync(orderId))!.UpdatedAt;

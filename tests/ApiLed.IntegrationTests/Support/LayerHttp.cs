@@ -75,6 +75,14 @@ public static class LayerHttp
         return response.StatusCode == HttpStatusCode.NotFound ? null : (await response.Content.ReadFromJsonAsync<SagaView>(JsonSerializerOptions.Web))!;
     }
 
+    /// <summary>
+    /// The order's saga once the process API's view has reached <paramref name="status"/> (in choreography the process API
+    /// follows the events, so its view may trail the partner's by a moment).
+    /// </summary>
+    public static async Task<SagaView> WaitForSagaAsync(this HttpClient processApi, string orderId, string status) =>
+        (await Eventually.GetAsync(() => processApi.GetSagaAsync(orderId), s => s?.Status == status, TimeSpan.FromSeconds(30),
+            $"the saga of {orderId} to be {status} in the process API's view"))!;
+
     public static async Task<int> SagaCountAsync(this HttpClient processApi) =>
         (await processApi.GetFromJsonAsync<List<JsonElement>>("/api/v1/sagas?limit=500", JsonSerializerOptions.Web))!.Count;
 
