@@ -50,6 +50,8 @@ public abstract class ApprovalFlowTests(LayerFixture layer)
         Assert.Equal("order-approvers", pending.GetProperty("group").GetString());
         Assert.Equal(150_000, pending.GetProperty("totalCents").GetInt64());
         Assert.Null(await layer.BillingClient.GetChargeAsync(orderId)); // nothing charged while it waits
+        var view = await layer.ProcessApiClient.GetFromJsonAsync<JsonElement>($"/api/v1/sagas/{orderId}");
+        Assert.StartsWith("an approval by order-approvers", view.GetProperty("waiting").GetProperty("what").GetString());
 
         await RestartProcessApiAsync();
         using var approve = await Operator.PostAsJsonAsync($"/api/v1/approvals/{orderId}/approve", new { by = "ops-ann", reason = "known customer" });

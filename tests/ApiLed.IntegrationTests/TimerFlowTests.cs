@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using ApiLed.Contracts;
 using ApiLed.IntegrationTests.Infrastructure;
@@ -41,6 +42,9 @@ public abstract class TimerFlowTests(LayerFixture layer)
         var orderId = await layer.GatewayClient.PlaceOrderAsync(LayerHttp.Order(sku));
         await Eventually.GetAsync(() => layer.ProcessApiClient.GetSagaAsync(orderId), s => s?.Steps[1].Status == "waiting",
             TimeSpan.FromSeconds(30), "the timer step to wait");
+        var view = await layer.ProcessApiClient.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/v1/sagas/{orderId}");
+        Assert.StartsWith("the timer, due at ", view.GetProperty("waiting").GetProperty("what").GetString());
+        Assert.Equal("cool-off", view.GetProperty("waiting").GetProperty("step").GetString());
         await layer.ProcessApi.StopAsync();
         await Task.Delay(TimeSpan.FromSeconds(2));
         await layer.ProcessApi.RestartAsync();
