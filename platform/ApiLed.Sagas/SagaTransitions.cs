@@ -146,7 +146,7 @@ public static class SagaTransitions
             var asked = now ?? throw new InvalidOperationException($"Saga {saga.OrderId}: asking for approval at {next.Name} needs the time.");
             next.Status = StepStatuses.AwaitingApproval;
             next.DueAt = asked + approval.Deadline;
-            next.Result = System.Text.Json.JsonSerializer.Serialize(new PendingApproval(approval.Group, false), System.Text.Json.JsonSerializerOptions.Web);
+            next.Result = new PendingApproval(approval.Group, false).ToJson();
             saga.WaitingUntil = next.DueAt;
             return $"{said}; {next.Name} awaits the approval of {approval.Group} until {next.DueAt:O}";
         }
@@ -185,8 +185,7 @@ public static class SagaTransitions
     {
         saga.WaitingUntil = null;
         step.Attempts += 1;
-        step.Result = System.Text.Json.JsonSerializer.Serialize(new ApprovalDecision(approved ? "approved" : "rejected", by, reason, now),
-            System.Text.Json.JsonSerializerOptions.Web);
+        step.Result = new ApprovalDecision(approved ? "approved" : "rejected", by, reason, now).ToJson();
         if (approved)
         {
             step.Status = StepStatuses.Approved;
@@ -210,12 +209,12 @@ public static class SagaTransitions
     public static SagaTransition ApprovalDeadlinePassed(SagaState saga, StepState step, StepDefinition definition, DateTimeOffset now)
     {
         var approval = definition.Approval ?? throw new InvalidOperationException($"Step {step.Name} is not an approval.");
-        var pending = step.Result is { } result ? System.Text.Json.JsonSerializer.Deserialize<PendingApproval>(result, System.Text.Json.JsonSerializerOptions.Web) : null;
+        var pending = PendingApproval.From(step);
         var action = pending is { Escalated: true } ? ApprovalDeadlines.Reject : approval.OnDeadline;
         if (action == ApprovalDeadlines.Escalate && approval.EscalateTo is { Length: > 0 } group)
         {
             step.DueAt = now + approval.Deadline;
-            step.Result = System.Text.Json.JsonSerializer.Serialize(new PendingApproval(group, true), System.Text.Json.JsonSerializerOptions.Web);
+            step.Result = new PendingApproval(group, true).ToJson();
             saga.WaitingUntil = step.DueAt;
             return new SagaTransition("approval-escalated", step.Name, $"undecided by {pending?.Group ?? approval.Group}: handed to {group} until {step.DueAt:O}", null)
             {
@@ -240,7 +239,7 @@ public static class SagaTransitions
         using var scope = OperationScope.Of(saga);
         var text = TextTemplate.Of(wait.Until ?? "").Render(scope.RootElement);
         return DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var until)
-            ? until
+            ? until.ToUniversalTime()
             : now; // not a time: nothing to wait for (the history line shows the time it was due)
     }
 

@@ -268,9 +268,25 @@ public sealed class OrderFulfillmentSagaTests : IDisposable
         await StartAsync("young-hybrid", FlowModes.Hybrid, TimeSpan.FromSeconds(1));
         await StartAsync("young-orchestrated", FlowModes.Orchestration, TimeSpan.FromSeconds(1));
 
-        var scanned = await store.UnfinishedAsync(now - TimeSpan.FromSeconds(10), CancellationToken.None);
+        var scanned = await store.UnfinishedAsync(now - TimeSpan.FromSeconds(10), now, CancellationToken.None);
 
         Assert.Equal(["old-choreographed", "young-hybrid", "young-orchestrated", "young-taken-over"], scanned.Select(s => s.OrderId).Order());
+    }
+
+    [Fact]
+    public async Task The_recovery_scan_reads_a_waiting_saga_only_once_its_wait_is_due()
+    {
+        var now = DateTimeOffset.UtcNow;
+        foreach (var (id, until) in new[] { ("due", now.AddSeconds(-1)), ("later", now.AddHours(1)), ("due-other-offset", now.AddSeconds(-1).ToOffset(TimeSpan.FromHours(5))) })
+        {
+            var saga = NewSaga(id, FlowModes.Choreography);
+            saga.WaitingUntil = until;
+            await store.StartAsync(saga, [], CancellationToken.None);
+        }
+
+        var scanned = await store.UnfinishedAsync(now - TimeSpan.FromSeconds(10), now, CancellationToken.None);
+
+        Assert.Equal(["due", "due-other-offset"], scanned.Select(s => s.OrderId).Order());
     }
 
     private async Task<SagaState> RunAsync(string orderId, TimeSpan? patience = null, TimeProvider? clock = null)

@@ -28,11 +28,13 @@ public sealed class DeclaredOperations(ISystemDirectory systems)
         var system = OperationNames.SystemOf(operation) ?? operation;
         if (!systems.TryGetClient(system, out var http))
         {
-            return new StepOutcome.Faulted($"system '{system}' is not configured here (Flows:Systems:{system})", Unavailable: true, NotSent: true);
+            return new StepOutcome.Faulted(
+                $"system '{system}' is not configured: add Flows:Systems:{system} with its BaseUrl to the flows file and reload", Unavailable: true,
+                NotSent: true);
         }
 
         using var scope = OperationScope.Of(saga);
-        using var request = new HttpRequestMessage(new HttpMethod(definition.Method.ToUpperInvariant()),
+        using var request = new HttpRequestMessage(HttpMethod.Parse(definition.Method),
             TextTemplate.Of(definition.Path).Render(scope.RootElement, Uri.EscapeDataString));
         if (definition.Body.Count > 0)
         {

@@ -15,23 +15,21 @@ public static class ApprovalsApi
                 TypedResults.Ok((await store.WaitingAsync(ct)).Select(Pending).OfType<PendingApprovalView>().ToList()))
             .WithSummary("Lists the orders waiting for an approval, oldest first, with who decides and the deadline.");
 
-        api.MapPost("/{orderId}/approve", (string orderId, ApprovalDecisionRequest decision, SagaStore store, SagaRunner runner,
-                TimeProvider time, IHostApplicationLifetime lifetime, CancellationToken ct) =>
-                DecideAsync(orderId, approved: true, decision, store, runner, time, lifetime, ct))
-            .WithSummary("Approves an order waiting for approval, recording who decided and why; the order goes on.")
-            .Produces<ApprovalDecision>()
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
-
-        api.MapPost("/{orderId}/reject", (string orderId, ApprovalDecisionRequest decision, SagaStore store, SagaRunner runner,
-                TimeProvider time, IHostApplicationLifetime lifetime, CancellationToken ct) =>
-                DecideAsync(orderId, approved: false, decision, store, runner, time, lifetime, ct))
-            .WithSummary("Rejects an order waiting for approval, recording who decided and why; the order fails and what was done is undone.")
-            .Produces<ApprovalDecision>()
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+        foreach (var (path, approved, summary) in new[]
+                 {
+                     ("approve", true, "Approves an order waiting for approval, recording who decided and why; the order goes on."),
+                     ("reject", false, "Rejects an order waiting for approval, recording who decided and why; the order fails and what was done is undone."),
+                 })
+        {
+            api.MapPost($"/{{orderId}}/{path}", (string orderId, ApprovalDecisionRequest decision, SagaStore store, SagaRunner runner,
+                    TimeProvider time, IHostApplicationLifetime lifetime, CancellationToken ct) =>
+                    DecideAsync(orderId, approved, decision, store, runner, time, lifetime, ct))
+                .WithSummary(summary)
+                .Produces<ApprovalDecision>()
+                .ProducesValidationProblem()
+                .ProducesProblem(StatusCodes.Status404NotFound)
+                .ProducesProblem(StatusCodes.Status409Conflict);
+        }
 
         return app;
     }
@@ -43,9 +41,7 @@ public static class ApprovalsApi
             return null;
         }
 
-        var pending = awaiting.Step.Result is { } result
-            ? System.Text.Json.JsonSerializer.Deserialize<PendingApproval>(result, System.Text.Json.JsonSerializerOptions.Web)
-            : null;
+        var pending = PendingApproval.From(awaiting.Step);
         return new PendingApprovalView(saga.OrderId, saga.Flow, awaiting.Step.Name, pending?.Group ?? approval.Group, pending?.Escalated ?? false,
             awaiting.Deadline, pending?.Escalated == true ? "reject" : approval.OnDeadline, saga.Order.PartnerId, saga.Order.CustomerId,
             saga.Order.TotalCents, saga.Order.Currency, saga.Order.AcceptedAt);
@@ -72,13 +68,14 @@ public static class ApprovalsApi
         if (SagaTransitions.Next(saga) is not SagaAction.AwaitApproval awaiting)
         {
             return Problems.Of(StatusCodes.Status409Conflict, "not-awaiting-approval", "The order is not waiting for an approval.",
-                $"Order '{orderId}' is {saga.Status} and waits for no approval (decided already, or never asked).");
+                $"Order '{orderId}' is {saga.Status} and waits for no approval (decided already, or never asked); GET /api/v1/approvals lists those that wait.");
         }
 
+        var at = time.GetUtcNow();
         try
         {
             await store.RecordAsync(saga, SagaTransitions.DecideApproval(saga, awaiting.Step, awaiting.Definition, approved, decision.By!.Trim(),
-                decision.Reason!.Trim(), time.GetUtcNow()), ct);
+                decision.Reason!.Trim(), at), ct);
         }
         catch (SagaConcurrencyException)
         {
@@ -88,11 +85,9 @@ public static class ApprovalsApi
 
         if (saga.DrivenByProcessApi)
         {
-            // The order goes on (or is compensated) now; the recovery scan would otherwise resume it within its interval.
-            _ = Task.Run(() => runner.TryRunAsync(orderId, lifetime.ApplicationStopping), CancellationToken.None);
+            runner.RunInBackground(orderId, lifetime.ApplicationStopping); // otherwise the recovery scan resumes it within its interval
         }
 
-        return TypedResults.Ok(System.Text.Json.JsonSerializer.Deserialize<ApprovalDecision>(awaiting.Step.Result!,
-            System.Text.Json.JsonSerializerOptions.Web));
+        return TypedResults.Ok(new ApprovalDecision(approved ? "approved" : "rejected", decision.By!.Trim(), decision.Reason!.Trim(), at));
     }
 }

@@ -55,7 +55,7 @@ public static class SagasApi
                 }
 
                 // The process API runs the compensation itself, a choreographed saga included (it took it over).
-                _ = Task.Run(() => runner.TryRunAsync(orderId, lifetime.ApplicationStopping), CancellationToken.None);
+                runner.RunInBackground(orderId, lifetime.ApplicationStopping);
                 return TypedResults.Accepted($"/api/v1/sagas/{orderId}");
             })
             .WithSummary("Retries the failed compensations of a parked (needs-attention) saga, once its cause is fixed.")
@@ -73,17 +73,13 @@ public static class SagasApi
             // In every mode: a timer or an approval, kept by the process API's clock.
             SagaAction.Wait wait => new SagaWaiting(wait.Step.Name, null, $"the timer, due at {wait.DueAt:O}", saga.UpdatedAt),
             SagaAction.AwaitApproval approval => new SagaWaiting(approval.Step.Name, null,
-                $"an approval by {PendingGroup(approval) ?? "its group"} (POST /api/v1/approvals/{saga.OrderId}/approve or /reject), deadline {approval.Deadline:O}",
+                $"an approval by {PendingApproval.From(approval.Step)?.Group ?? approval.Definition.Approval?.Group} (POST /api/v1/approvals/{saga.OrderId}/approve or /reject), deadline {approval.Deadline:O}",
                 saga.UpdatedAt),
             _ when !saga.DrivenByProcessApi && !SagaStatuses.IsTerminal(saga.Status)
                    && ChoreographyStallRule.Evaluate(saga, time.GetUtcNow(), queues, options) is StallVerdict.Waiting waiting =>
                 new SagaWaiting(waiting.Step, waiting.System, waiting.What, saga.UpdatedAt),
             _ => null,
         };
-
-    private static string? PendingGroup(SagaAction.AwaitApproval approval) => approval.Step.Result is { } result
-        ? System.Text.Json.JsonSerializer.Deserialize<PendingApproval>(result, System.Text.Json.JsonSerializerOptions.Web)?.Group
-        : approval.Definition.Approval?.Group;
 
     private static SagaView ToView(SagaState saga, IReadOnlyList<SagaHistoryEntry> history, SagaWaiting? waiting) => new(
         saga.OrderId, saga.Flow, saga.Definition.Mode, saga.Status, saga.Version, saga.FailedStep, saga.FailureReason,

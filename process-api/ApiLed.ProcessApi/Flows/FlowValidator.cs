@@ -268,9 +268,9 @@ public static class FlowValidator
             return;
         }
 
-        var known = options.Systems.SelectMany(s => s.Value.Operations.Keys.Select(o => OperationNames.Qualify(s.Key, o))).ToList();
         if (options.Operation(step.Operation) is not { } operation)
         {
+            var known = options.Systems.SelectMany(s => s.Value.Operations.Keys.Select(o => OperationNames.Qualify(s.Key, o)));
             fail($"{stepAt}:Operation '{step.Operation}' is unknown; known operations: {string.Join(", ", known)}.");
             return;
         }

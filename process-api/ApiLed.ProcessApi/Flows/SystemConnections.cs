@@ -8,12 +8,14 @@ namespace ApiLed.ProcessApi.Flows;
 /// <summary>
 /// The process API's connections to the systems of the flows file: one HTTP client per system, with its base URL, its
 /// resilience pipeline (per-call timeout, circuit breaker) and its concurrency limit. A reload that moves a system or
-/// changes its protections gets a new client at the next call; one that adds a system connects it.
+/// changes its protections gets a new client at the next call (the old one is closed once its calls in flight are over);
+/// one that adds a system connects it.
 /// </summary>
 public sealed class SystemConnections(FlowCatalog catalog, ILoggerFactory loggers) : ISystemDirectory, IDisposable
 {
     private readonly ConcurrentDictionary<string, (SystemDefinition Settings, HttpClient Client)> clients = new(StringComparer.Ordinal);
     private readonly ILogger logger = loggers.CreateLogger("ApiLed.Resilience");
+    private readonly Lock gate = new();
 
     public bool TryGetClient(string system, out HttpClient client)
     {
@@ -29,11 +31,25 @@ public sealed class SystemConnections(FlowCatalog catalog, ILoggerFactory logger
             return true;
         }
 
-        var created = clients.AddOrUpdate(system,
-            _ => (settings, Create(system, settings)),
-            (_, existing) => SameConnection(existing.Settings, settings) ? existing : (settings, Create(system, settings)));
-        client = created.Client;
-        return true;
+        lock (gate)
+        {
+            if (clients.TryGetValue(system, out known) && SameConnection(known.Settings, settings))
+            {
+                client = known.Client;
+                return true;
+            }
+
+            client = Create(system, settings);
+            clients[system] = (settings, client);
+            if (known.Client is { } replaced)
+            {
+                // Calls still in flight on the old connection finish within its total timeout; then its sockets are closed.
+                _ = Task.Delay(known.Settings.Resilience.TotalTimeout + TimeSpan.FromSeconds(30), CancellationToken.None)
+                    .ContinueWith(_ => replaced.Dispose(), TaskScheduler.Default);
+            }
+
+            return true;
+        }
     }
 
     public OperationDefinition? CurrentOperation(string qualifiedName) => catalog.Current.Operation(qualifiedName);

@@ -28,8 +28,7 @@ public sealed partial class SagaRecovery(
             {
                 // A choreographed saga changed within the stall grace cannot be stalled (every deadline of the stall rule is later).
                 var now = time.GetUtcNow();
-                var unfinished = await store.UnfinishedAsync(now - options.Value.StallGrace, stoppingToken);
-                unfinished.RemoveAll(s => s.WaitingUntil > now); // a timer that is not due yet: nothing to do, nothing stalled
+                var unfinished = await store.UnfinishedAsync(now - options.Value.StallGrace, now, stoppingToken); // waits not yet due are left out
                 await EndDueWaitsAsync(unfinished.Where(s => s.WaitingUntil is not null).ToList(), stoppingToken);
                 await WatchChoreographyAsync(unfinished.Where(s => !s.DrivenByProcessApi && s.WaitingUntil is null).ToList(), stoppingToken);
 

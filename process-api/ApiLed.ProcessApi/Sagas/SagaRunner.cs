@@ -41,6 +41,29 @@ public sealed partial class SagaRunner(IServiceScopeFactory scopes, SagaStore st
         }
     }
 
+    /// <summary>
+    /// Runs the saga in the background after an operator acted on it (a decision, a retry), until the host stops; a run
+    /// that fails is logged and left to the recovery scan, which resumes every unfinished saga.
+    /// </summary>
+    public void RunInBackground(string orderId, CancellationToken stopping) => _ = Task.Run(async () =>
+    {
+        try
+        {
+            await TryRunAsync(orderId, stopping);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Stopping: resumed at the next start.
+        }
+        catch (Exception ex)
+        {
+            LogBackgroundRunFailed(logger, ex, orderId);
+        }
+    }, CancellationToken.None);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Running saga {OrderId} after an operator's action failed; the recovery scan resumes it")]
+    private static partial void LogBackgroundRunFailed(ILogger logger, Exception ex, string orderId);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Saga {OrderId} is already running here; leaving it to that run")]
     private static partial void LogAlreadyRunning(ILogger logger, string orderId);
 }

@@ -159,20 +159,22 @@ public sealed partial class SagaStore(SqliteDatabase database, OutboxStore outbo
 
     /// <summary>
     /// Sagas not yet in a terminal state that the recovery scan must look at: every one the process API drives (to
-    /// resume after a restart), and the choreographed ones unchanged since <paramref name="choreographedBefore"/> or waiting on a timer. A
+    /// resume after a restart), and the choreographed ones unchanged since <paramref name="choreographedBefore"/> or whose timer or approval deadline is due
+    /// by <paramref name="now"/> (a wait not yet due is left in the store). A
     /// choreographed saga that changed since cannot have stalled yet, and during a burst there are thousands of them:
     /// they are left in the store (SQLite reads the mode from the JSON) instead of being read into memory every scan.
     /// </summary>
-    public Task<List<SagaState>> UnfinishedAsync(DateTimeOffset choreographedBefore, CancellationToken ct) => database.ReadAsync(c =>
+    public Task<List<SagaState>> UnfinishedAsync(DateTimeOffset choreographedBefore, DateTimeOffset now, CancellationToken ct) => database.ReadAsync(c =>
         c.QueryAsync(
             """
             SELECT data FROM sagas WHERE status IN ($running, $compensating)
               AND (updated_at < $before OR json_extract(data, '$.definition.mode') IS NOT $choreography OR json_extract(data, '$.takenOver') = 1
                    OR json_extract(data, '$.waitingUntil') IS NOT NULL)
+              AND (json_extract(data, '$.waitingUntil') IS NULL OR julianday(json_extract(data, '$.waitingUntil')) <= julianday($now))
             ORDER BY created_at
             """, Read, null, ct,
             ("$running", SagaStatuses.Running), ("$compensating", SagaStatuses.Compensating), ("$before", choreographedBefore.ToStoreText()),
-            ("$choreography", FlowModes.Choreography)), ct);
+            ("$choreography", FlowModes.Choreography), ("$now", now.ToString("O", System.Globalization.CultureInfo.InvariantCulture))), ct);
 
     public Task<List<SagaHistoryEntry>> HistoryAsync(string orderId, CancellationToken ct) => database.ReadAsync(c =>
         c.QueryAsync("SELECT at, kind, step, detail FROM saga_history WHERE order_id = $id ORDER BY id",
