@@ -205,6 +205,7 @@ start_service experience-api "$EXPERIENCE_DLL" "$EXPERIENCE_API_PORT" \
   Store__Path="$APILED_DATA_DIR/experience/experience.db" \
   RabbitMq__Url="$RABBIT_URL" \
   Catalog__InventoryUrl="$(url "$INVENTORY_API_PORT")" \
+  ProcessApi__BaseUrl="$(url "$PROCESS_API_PORT")" \
   Webhooks__AllowPrivateNetworkCallbacks="${APILED_LOCAL_WEBHOOKS:-true}"
 wait_ready process-api "$PROCESS_API_PORT"
 wait_ready experience-api "$EXPERIENCE_API_PORT"

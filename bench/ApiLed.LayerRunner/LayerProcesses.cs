@@ -226,6 +226,7 @@ public sealed class LayerProcesses : IAsyncDisposable
                 env["Store__Path"] = StorePath(LayerService.ExperienceApi);
                 env["RabbitMq__Url"] = Broker!.AmqpUrl;
                 env["Catalog__InventoryUrl"] = Url(LayerService.Inventory);
+                env["ProcessApi__BaseUrl"] = Url(LayerService.ProcessApi);
                 break;
             case LayerService.Gateway:
                 env["Gateway__ExperienceApiUrl"] = Url(LayerService.ExperienceApi);

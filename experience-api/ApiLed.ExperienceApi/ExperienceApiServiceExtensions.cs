@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using ApiLed.ExperienceApi.Cancellations;
 using ApiLed.ExperienceApi.Catalog;
 using ApiLed.ExperienceApi.Events;
 using ApiLed.ExperienceApi.Orders;
@@ -52,6 +53,17 @@ public static class ExperienceApiServiceExtensions
                 MaxRetryAttempts = 2,
             });
         builder.Services.AddSingleton<ProductCatalog>();
+
+        builder.Services.AddValidatedOptions<ProcessApiOptions>(ProcessApiOptions.Section);
+        var processApi = builder.Configuration.GetValidated<ProcessApiOptions>(ProcessApiOptions.Section);
+        builder.Services.AddHttpClient(OrderCancellations.HttpClientName, c => c.BaseAddress = processApi.BaseUrl)
+            .AddResiliencePipeline(OrderCancellations.HttpClientName, new HttpResilienceOptions
+            {
+                AttemptTimeout = TimeSpan.FromSeconds(3),
+                TotalTimeout = TimeSpan.FromSeconds(8),
+                MaxRetryAttempts = 2, // a cancel is idempotent in the process API
+            });
+        builder.Services.AddSingleton<OrderCancellations>();
         builder.Services.AddSingleton<OrderStore>();
         builder.AddPartnerWebhooks();
         return builder;

@@ -16,4 +16,10 @@ public static class OrderEvents
 
     /// <summary>A person (or the deadline) approved or rejected the order.</summary>
     public const string ApprovalDecided = "order.approval-decided";
+
+    /// <summary>The partner asked to cancel the order: what was done is being undone (the partner sees <c>cancelling</c>).</summary>
+    public const string Cancelling = "order.cancelling";
+
+    /// <summary>The order was cancelled: every step that took effect was undone.</summary>
+    public const string Cancelled = "order.cancelled";
 }

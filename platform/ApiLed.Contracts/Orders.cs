@@ -37,7 +37,11 @@ public sealed record SagaProgressEvent(
     string? FailedStep,
     string? FailureReason,
     IReadOnlyList<SagaStepView> Steps,
-    DateTimeOffset At);
+    DateTimeOffset At)
+{
+    /// <summary>Set once the partner (or an operator) asked to cancel the order: it then ends <c>cancelled</c>.</summary>
+    public OrderCancellation? Cancellation { get; init; }
+}
 
 /// <summary>One step of a saga as subscribers and status views see it.</summary>
 public sealed record SagaStepView(string Name, string Status, int Attempts, string? Error);
@@ -51,7 +55,10 @@ public static class SagaStatuses
     public const string Failed = "failed";
     public const string NeedsAttention = "needs-attention";
 
-    public static bool IsTerminal(string status) => status is Completed or Failed or NeedsAttention;
+    /// <summary>Cancelled by the partner before it was done: every step that took effect was undone.</summary>
+    public const string Cancelled = "cancelled";
+
+    public static bool IsTerminal(string status) => status is Completed or Failed or NeedsAttention or Cancelled;
 }
 
 /// <summary>Versioned message types (CloudEvents <c>type</c>).</summary>

@@ -97,6 +97,9 @@ public sealed class SagaState
     /// </summary>
     public bool TakenOver { get; set; }
 
+    /// <summary>Set when the partner (or an operator) asked to cancel the order: it is undone and ends <c>cancelled</c>.</summary>
+    public OrderCancellation? Cancellation { get; set; }
+
     /// <summary>While a timer step waits: when it is due (the process API's recovery scan looks for it).</summary>
     public DateTimeOffset? WaitingUntil { get; set; }
 
@@ -135,7 +138,10 @@ public sealed class SagaState
     }
 
     public SagaProgressEvent ToEvent() => new(OrderId, Flow, Definition.Mode, Status, Version, FailedStep, FailureReason,
-        [.. Steps.Select(s => new SagaStepView(s.Name, s.Status, s.Attempts, s.Error))], UpdatedAt);
+        [.. Steps.Select(s => new SagaStepView(s.Name, s.Status, s.Attempts, s.Error))], UpdatedAt)
+    {
+        Cancellation = Cancellation,
+    };
 }
 
 /// <summary>A line of a saga's history, as operators read it.</summary>

@@ -59,7 +59,8 @@ public static class SagaTransitions
 
     /// <summary>Events a flow may not emit from a step: the saga's own outcome events.</summary>
     public static readonly IReadOnlySet<string> ReservedEvents = new HashSet<string>(StringComparer.Ordinal)
-        { OrderEvents.Processing, OrderEvents.Completed, OrderEvents.Failed, OrderEvents.NeedsAttention, OrderEvents.AwaitingApproval, OrderEvents.ApprovalDecided };
+        { OrderEvents.Processing, OrderEvents.Completed, OrderEvents.Failed, OrderEvents.NeedsAttention, OrderEvents.AwaitingApproval, OrderEvents.ApprovalDecided,
+          OrderEvents.Cancelling, OrderEvents.Cancelled };
 
     public static SagaAction Next(SagaState saga)
     {
@@ -82,7 +83,8 @@ public static class SagaTransitions
         }
 
         var undo = saga.Steps.LastOrDefault(s => s.NeedsCompensation);
-        return undo is null ? new SagaAction.Finish(SagaStatuses.Failed) : new SagaAction.Compensate(undo, saga.DefinitionOf(undo));
+        return undo is not null ? new SagaAction.Compensate(undo, saga.DefinitionOf(undo))
+            : new SagaAction.Finish(saga.Cancellation is null ? SagaStatuses.Failed : SagaStatuses.Cancelled);
     }
 
     public static SagaTransition StartStep(SagaState saga, StepState step, StepDefinition definition)
@@ -306,9 +308,13 @@ public static class SagaTransitions
     public static SagaTransition Finish(SagaState saga, string status)
     {
         saga.Status = status;
-        return status == SagaStatuses.Completed
-            ? new SagaTransition("saga-completed", null, "every step succeeded", OrderEvents.Completed)
-            : new SagaTransition("saga-failed", saga.FailedStep, saga.FailureReason, OrderEvents.Failed);
+        return status switch
+        {
+            SagaStatuses.Completed => new SagaTransition("saga-completed", null, "every step succeeded", OrderEvents.Completed),
+            SagaStatuses.Cancelled => new SagaTransition("saga-cancelled", null, $"{saga.FailureReason}; every step that took effect was undone",
+                OrderEvents.Cancelled),
+            _ => new SagaTransition("saga-failed", saga.FailedStep, saga.FailureReason, OrderEvents.Failed),
+        };
     }
 
     /// <summary>
@@ -347,6 +353,71 @@ public static class SagaTransitions
 
         return new SagaTransition("saga-taken-over", waitingFor, $"the process API took the saga over: {reason}", null,
             VersionStep: TakeoverVersionGap);
+    }
+
+    /// <summary>
+    /// Why <paramref name="saga"/> can no longer be cancelled, or null when it can (or is cancelled or being cancelled
+    /// already: a cancel is idempotent). An order can be cancelled while it runs and its flow's <c>CancelUntil</c> step
+    /// has not started.
+    /// </summary>
+    public static CancelRefusal? WhyNotCancellable(SagaState saga)
+    {
+        if (saga.Cancellation is not null)
+        {
+            return null;
+        }
+
+        if (saga.Status == SagaStatuses.Completed)
+        {
+            return new CancelRefusal("cancel-too-late", "The order is completed: it can no longer be cancelled.");
+        }
+
+        if (saga.Status != SagaStatuses.Running)
+        {
+            return new CancelRefusal("order-not-cancellable",
+                $"The order is {saga.Status} ({saga.FailureReason}): it does not go ahead, so there is nothing to cancel.");
+        }
+
+        return saga.Definition.CancelUntil is { Length: > 0 } until
+               && saga.Steps.FirstOrDefault(s => s.Name == until) is { Status: not (StepStatuses.Pending or StepStatuses.Skipped or StepStatuses.NotTaken) } cutoff
+            ? new CancelRefusal("cancel-too-late", $"Step '{until}' is {cutoff.Status}: once it has started the order can no longer be cancelled.")
+            : null;
+    }
+
+    /// <summary>
+    /// The partner (or an operator) cancels a running order: what is done is undone, in reverse, and the order ends
+    /// <c>cancelled</c>. A step in flight may have acted, so it is compensated too (its undo refuses a late action). A
+    /// choreographed saga is taken over by the process API, which undoes it itself; since the participants may be
+    /// further on than the events the process API has seen, every step of theirs not known to be settled is undone.
+    /// Call only when <see cref="WhyNotCancellable"/> is null and <see cref="SagaState.Cancellation"/> is not set.
+    /// </summary>
+    public static SagaTransition Cancel(SagaState saga, OrderCancellation cancellation)
+    {
+        var takeOver = saga.Definition.Mode == FlowModes.Choreography && !saga.TakenOver;
+        var participantsMayBeAhead = takeOver && saga.WaitingUntil is null;
+        foreach (var step in saga.Steps)
+        {
+            var acts = saga.DefinitionOf(step).Operation is { Length: > 0 };
+            if (step.Status == StepStatuses.Running || (participantsMayBeAhead && acts && step.Status == StepStatuses.Pending))
+            {
+                step.Status = StepStatuses.Faulted;
+                step.Error = "not known whether it ran: the order was cancelled while it was under way";
+            }
+            else if (step.Status is StepStatuses.Pending or StepStatuses.Waiting or StepStatuses.AwaitingApproval)
+            {
+                step.Status = StepStatuses.Skipped;
+            }
+        }
+
+        var reason = cancellation.Reason is { Length: > 0 } why ? $"cancelled by {cancellation.By}: {why}" : $"cancelled by {cancellation.By}";
+        saga.Cancellation = cancellation;
+        saga.TakenOver |= takeOver;
+        saga.WaitingUntil = null;
+        saga.Status = SagaStatuses.Compensating;
+        saga.FailedStep = null;
+        saga.FailureReason = reason;
+        return new SagaTransition("cancel-requested", null, takeOver ? $"{reason}; the process API took the saga over to undo it" : reason,
+            OrderEvents.Cancelling, VersionStep: takeOver ? TakeoverVersionGap : 1);
     }
 
     /// <summary>

@@ -20,6 +20,7 @@ app.MapDefaultEndpoints();
 app.MapSagasApi();
 app.MapFlowsApi();
 app.MapApprovalsApi();
+app.MapCancellationsApi();
 
 app.Services.GetRequiredService<FlowCatalog>(); // an invalid flow configuration stops the service here, naming every problem
 await app.Services.GetRequiredService<SagaStore>().InitializeAsync(CancellationToken.None);

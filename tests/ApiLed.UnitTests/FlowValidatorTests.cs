@@ -38,6 +38,19 @@ public sealed class FlowValidatorTests
         Assert.Empty(Validate(Flows(FlowModes.Choreography, Reference[1], Reference[0], Reference[2])));
 
     [Fact]
+    public void Cancel_until_must_name_a_step_of_the_flow()
+    {
+        var flows = Flows(FlowModes.Hybrid, Reference);
+        flows.Definitions["order-fulfillment"] = flows.Definitions["order-fulfillment"] with { CancelUntil = "ship" };
+        var failure = Assert.Single(Validate(flows));
+        Assert.StartsWith("flows.json: Flows:Definitions:order-fulfillment:CancelUntil names 'ship', which is not a step of the flow", failure);
+
+        flows.Definitions["order-fulfillment"] = flows.Definitions["order-fulfillment"] with { CancelUntil = "create-shipment" };
+        Assert.Empty(Validate(flows));
+        Assert.Equal("create-shipment", flows.Definitions["order-fulfillment"].ToDefinition(flows).CancelUntil);
+    }
+
+    [Fact]
     public void An_unknown_operation_is_named_with_its_file_flow_and_field()
     {
         var failure = Assert.Single(Validate(Flows(FlowModes.Hybrid, Step("reserve-inventory", "inventory.teleport", null))));

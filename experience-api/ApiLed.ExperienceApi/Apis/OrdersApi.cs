@@ -1,3 +1,4 @@
+using ApiLed.ExperienceApi.Cancellations;
 using ApiLed.ExperienceApi.Catalog;
 using ApiLed.ExperienceApi.Orders;
 using ApiLed.ExperienceApi.Webhooks;
@@ -36,6 +37,21 @@ public static class OrdersApi
             .WithSummary("Reads an order's status, each step's outcome and, for a failed order, the reason and what was compensated.")
             .Produces<OrderStatusView>()
             .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapPost("/{orderId}/cancel", CancelOrderAsync)
+            .WithName("CancelOrder")
+            .WithSummary("Cancels an order that is not yet shipped: everything done is undone and it ends cancelled (told by webhook too).")
+            .WithDescription(
+                "Answers 202 Accepted with status cancelling while what was done is undone (the order then ends cancelled, and an order " +
+                "with a callback URL gets the order.cancelled webhook), 200 once it is cancelled. Once the shipment has started, or the " +
+                "order is done, the answer is 409. Repeating the cancel is safe: it answers as the first one did. The body is optional.")
+            .Accepts<CancelOrderRequest>("application/json")
+            .Produces<OrderStatusView>(StatusCodes.Status202Accepted)
+            .Produces<OrderStatusView>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         api.MapGet("/", async (int? limit, HttpContext http, OrderStore orders, IOptions<OrdersOptions> options, CancellationToken ct) =>
                 TypedResults.Ok(await orders.ListAsync(PartnerOf(http, options.Value), Math.Clamp(limit ?? 50, 1, 500), ct)))
@@ -111,6 +127,49 @@ public static class OrdersApi
                 return Accepted(http, accepted.Order, options.Value);
             default:
                 throw new InvalidOperationException("Unexpected accept result.");
+        }
+    }
+
+    private static async Task<IResult> CancelOrderAsync(string orderId,
+        [FromBody(EmptyBodyBehavior = Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow)] CancelOrderRequest? request,
+        HttpContext http, OrderStore orders, OrderCancellations cancellations, IOptions<OrdersOptions> options, TimeProvider time, CancellationToken ct)
+    {
+        if (request?.Reason is { Length: > 2000 })
+        {
+            return Problems.Validation("reason", "The reason is at most 2000 characters.");
+        }
+
+        var partner = PartnerOf(http, options.Value);
+        var order = await orders.FindAsync(partner, orderId, ct);
+        if (order is null)
+        {
+            return Problems.Of(StatusCodes.Status404NotFound, "order-not-found", "Order not found.", $"There is no order '{orderId}'.");
+        }
+
+        switch (order.Status)
+        {
+            case OrderStatuses.Cancelled:
+                return TypedResults.Ok(order);
+            case OrderStatuses.Completed:
+                return Problems.Of(StatusCodes.Status409Conflict, "cancel-too-late", "The order can no longer be cancelled.",
+                    $"Order '{orderId}' is completed: it has shipped.");
+            case OrderStatuses.Failed or OrderStatuses.NeedsAttention:
+                return Problems.Of(StatusCodes.Status409Conflict, "order-not-cancellable", "The order can no longer be cancelled.",
+                    $"Order '{orderId}' is {order.Status}: it does not go ahead, so there is nothing to cancel.");
+        }
+
+        switch (await cancellations.CancelAsync(orderId, partner, request?.Reason, ct))
+        {
+            case CancelOutcome.Taken taken:
+                await orders.CancelTakenAsync(orderId, taken.Status, taken.Version, time.GetUtcNow(), ct);
+                var now = await orders.FindAsync(partner, orderId, ct) ?? order;
+                return now.Status == OrderStatuses.Cancelled ? TypedResults.Ok(now) : TypedResults.Accepted($"/api/v1/orders/{orderId}", now);
+            case CancelOutcome.Refused refused:
+                return Problems.Of(StatusCodes.Status409Conflict, refused.Type, "The order can no longer be cancelled.", refused.Detail);
+            default:
+                http.Response.Headers.RetryAfter = "5";
+                return Problems.Of(StatusCodes.Status503ServiceUnavailable, "cancel-unavailable", "The cancel cannot be taken right now.",
+                    "The order's fulfillment could not be reached; send the same cancel again shortly (it is safe to repeat).");
         }
     }
 

@@ -21,7 +21,7 @@ public sealed record ShipToRequest(string? Name, string? Line1, string? City, st
 
 /// <summary>An order's status as a partner reads it.</summary>
 /// <param name="OrderId">The order's id (also the last segment of its Location).</param>
-/// <param name="Status">accepted, processing, completed, failed (fully compensated) or needs-attention (parked for a person).</param>
+/// <param name="Status">accepted, processing, awaiting-approval, completed, failed (fully compensated), cancelling, cancelled (fully compensated) or needs-attention (parked for a person).</param>
 /// <param name="CustomerId">The partner's id for the customer.</param>
 /// <param name="Lines">The lines with the unit prices quoted when the order was accepted.</param>
 /// <param name="TotalCents">The order total in minor units (cents).</param>
@@ -49,7 +49,7 @@ public sealed record OrderStatusView(
 public sealed record OrderFailureView(string Step, string Reason);
 
 /// <summary>An outcome notification for the partner and, when the order has a callback URL, its webhook delivery.</summary>
-/// <param name="Event">order.completed, order.failed or order.needs-attention.</param>
+/// <param name="Event">order.completed, order.failed, order.cancelled or order.needs-attention.</param>
 /// <param name="Status">recorded (the order has no callback URL), pending (an attempt is due), sending (an attempt is under way),
 /// delivered (the callback URL answered 2xx) or failed (every attempt failed).</param>
 /// <param name="Attempts">Webhook delivery attempts so far.</param>
@@ -67,15 +67,30 @@ public static class OrderStatuses
     /// <summary>The order waits for a person's approval (an approval step of its flow).</summary>
     public const string AwaitingApproval = "awaiting-approval";
 
+    /// <summary>The partner asked to cancel the order: what was done is being undone; it ends <c>cancelled</c>.</summary>
+    public const string Cancelling = "cancelling";
+
+    public const string Completed = SagaStatuses.Completed;
+    public const string Failed = SagaStatuses.Failed;
+    public const string NeedsAttention = SagaStatuses.NeedsAttention;
+    public const string Cancelled = SagaStatuses.Cancelled;
+
     public static string FromSaga(string sagaStatus) => sagaStatus switch
     {
         SagaStatuses.Running or SagaStatuses.Compensating => Processing,
         _ => sagaStatus,
     };
 
-    /// <summary>The partner's status of an order from its saga: running with a step awaiting approval is <c>awaiting-approval</c>.</summary>
-    public static string Of(SagaProgressEvent progress) =>
-        progress.Status == SagaStatuses.Running && progress.Steps.Any(s => s.Status == AwaitingApproval) ? AwaitingApproval : FromSaga(progress.Status);
+    /// <summary>
+    /// The partner's status of an order from its saga: running with a step awaiting approval is <c>awaiting-approval</c>;
+    /// compensating after a cancel is <c>cancelling</c>.
+    /// </summary>
+    public static string Of(SagaProgressEvent progress) => progress switch
+    {
+        { Status: SagaStatuses.Running } when progress.Steps.Any(s => s.Status == AwaitingApproval) => AwaitingApproval,
+        { Status: SagaStatuses.Compensating, Cancellation: not null } => Cancelling,
+        _ => FromSaga(progress.Status),
+    };
 }
 
 /// <summary>Statuses of a partner notification.</summary>

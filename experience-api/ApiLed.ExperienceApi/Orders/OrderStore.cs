@@ -164,6 +164,19 @@ public sealed class OrderStore(SqliteDatabase database, OutboxStore outbox)
             return new SagaEventApplied(OrderHeld: true, updated, notified);
         }, ct);
 
+    /// <summary>
+    /// Shows a cancel the process API took (<c>cancelling</c> or <c>cancelled</c> at saga version <paramref name="version"/>)
+    /// at once, before its event arrives; an order already further on (a newer saga version, or an outcome) keeps its status.
+    /// </summary>
+    public Task CancelTakenAsync(string orderId, string status, int version, DateTimeOffset at, CancellationToken ct) =>
+        database.WriteAsync((c, tx) => c.ExecuteAsync(
+            """
+            UPDATE orders SET status = $status, saga_version = $version, updated_at = $at
+            WHERE order_id = $id AND saga_version <= $version AND status NOT IN ($completed, $failed, $parked, $cancelled)
+            """, tx, ct, ("$id", orderId), ("$status", status), ("$version", version), ("$at", at.ToStoreText()),
+            ("$completed", OrderStatuses.Completed), ("$failed", OrderStatuses.Failed), ("$parked", OrderStatuses.NeedsAttention),
+            ("$cancelled", OrderStatuses.Cancelled)), ct);
+
     private async Task<OrderStatusView?> FindAsync(SqliteConnection c, SqliteTransaction? tx, string partnerId, string orderId, CancellationToken ct)
     {
         var notifications = await c.QueryAsync(

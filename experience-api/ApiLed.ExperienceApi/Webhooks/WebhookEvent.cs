@@ -5,7 +5,7 @@ namespace ApiLed.ExperienceApi.Webhooks;
 
 /// <summary>The body of a webhook delivery: the outcome of one order.</summary>
 /// <param name="Id">The notification's id (also in <c>ApiLed-Webhook-Id</c>); the same on every attempt.</param>
-/// <param name="Type">order.completed, order.failed or order.needs-attention.</param>
+/// <param name="Type">order.completed, order.failed, order.cancelled or order.needs-attention.</param>
 /// <param name="OccurredAt">When the order reached this state.</param>
 /// <param name="Order">The order's status at that moment.</param>
 public sealed record WebhookEvent(string Id, string Type, DateTimeOffset OccurredAt, WebhookOrder Order)

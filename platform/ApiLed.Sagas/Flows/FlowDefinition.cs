@@ -23,6 +23,12 @@ public sealed record FlowDefinition
     public List<StepDefinition> Steps { get; init; } = [];
 
     /// <summary>
+    /// Partners may cancel an order until this step has started (e.g. <c>ship</c>); from then on a cancel answers 409.
+    /// Unset: until the order is done.
+    /// </summary>
+    public string? CancelUntil { get; init; }
+
+    /// <summary>
     /// The operations the steps and their compensations call, by qualified name (<c>billing.charge</c>), as declared
     /// when the saga started: a saga carries them, so participants need no catalogue and a reload changes new orders only.
     /// </summary>

@@ -9,6 +9,9 @@ public sealed record ConfiguredFlow
 
     public List<StepDefinition> Steps { get; init; } = [];
 
+    /// <summary>Partners may cancel an order until this step has started; unset, until the order is done.</summary>
+    public string? CancelUntil { get; init; }
+
     public FlowCharacteristics Characteristics { get; init; } = new();
 
     /// <summary>
@@ -34,6 +37,6 @@ public sealed record ConfiguredFlow
             }
         }
 
-        return new FlowDefinition { Mode = Mode, Steps = steps, Operations = operations };
+        return new FlowDefinition { Mode = Mode, Steps = steps, CancelUntil = CancelUntil, Operations = operations };
     }
 }

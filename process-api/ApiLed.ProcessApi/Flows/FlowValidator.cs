@@ -106,6 +106,11 @@ public static class FlowValidator
                     }
                 }
             }
+
+            if (flow.CancelUntil is { } until && !flat.Any(f => f.Step.Name == until))
+            {
+                Fail($"{at}:CancelUntil names '{until}', which is not a step of the flow ({string.Join(", ", flat.Select(f => f.Step.Name))}); partners could cancel until the order is done.");
+            }
         }
 
         return failures;

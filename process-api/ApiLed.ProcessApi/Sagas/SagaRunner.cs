@@ -10,6 +10,9 @@ namespace ApiLed.ProcessApi.Sagas;
 /// </summary>
 public sealed partial class SagaRunner(IServiceScopeFactory scopes, SagaStore store, ILogger<SagaRunner> logger)
 {
+    /// <summary>How often a run starts again from the stored saga after someone else changed it, before it gives up (the recovery scan resumes it).</summary>
+    private const int MaxRuns = 5;
+
     private readonly ConcurrentDictionary<string, byte> running = new(StringComparer.Ordinal);
 
     public bool IsRunning(string orderId) => running.ContainsKey(orderId);
@@ -25,15 +28,27 @@ public sealed partial class SagaRunner(IServiceScopeFactory scopes, SagaStore st
 
         try
         {
-            var saga = await store.FindAsync(orderId, ct) ?? throw new InvalidOperationException($"No saga for order {orderId}.");
-            if (!saga.DrivenByProcessApi)
+            for (var run = 1; ; run++)
             {
-                return false; // advanced by the participants until the process API takes it over
-            }
+                var saga = await store.FindAsync(orderId, ct) ?? throw new InvalidOperationException($"No saga for order {orderId}.");
+                if (!saga.DrivenByProcessApi)
+                {
+                    return false; // advanced by the participants until the process API takes it over
+                }
 
-            await using var scope = scopes.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<OrderFulfillmentSaga>().RunAsync(saga, ct);
-            return true;
+                try
+                {
+                    await using var scope = scopes.CreateAsyncScope();
+                    await scope.ServiceProvider.GetRequiredService<OrderFulfillmentSaga>().RunAsync(saga, ct);
+                    return true;
+                }
+                catch (SagaConcurrencyException) when (run < MaxRuns)
+                {
+                    // Someone changed the saga while it ran here (the partner cancelled it, an operator decided): what it says now
+                    // wins, and the run goes on from there. A call made meanwhile is undone if the saga now says so (same key).
+                    LogChangedWhileRunning(logger, orderId);
+                }
+            }
         }
         finally
         {
@@ -63,6 +78,9 @@ public sealed partial class SagaRunner(IServiceScopeFactory scopes, SagaStore st
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Running saga {OrderId} after an operator's action failed; the recovery scan resumes it")]
     private static partial void LogBackgroundRunFailed(ILogger logger, Exception ex, string orderId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Saga {OrderId} changed while it ran here (a cancel or a decision); going on from what it says now")]
+    private static partial void LogChangedWhileRunning(ILogger logger, string orderId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Saga {OrderId} is already running here; leaving it to that run")]
     private static partial void LogAlreadyRunning(ILogger logger, string orderId);

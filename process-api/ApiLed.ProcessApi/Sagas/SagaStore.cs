@@ -37,6 +37,11 @@ public sealed partial class SagaStore(SqliteDatabase database, OutboxStore outbo
             step     TEXT,
             detail   TEXT);
         CREATE INDEX IF NOT EXISTS ix_saga_history_order ON saga_history (order_id, id);
+        CREATE TABLE IF NOT EXISTS saga_cancellations (
+            order_id     TEXT PRIMARY KEY,
+            requested_at TEXT NOT NULL,
+            requested_by TEXT NOT NULL,
+            reason       TEXT);
         """;
 
     public async Task InitializeAsync(CancellationToken ct)
@@ -54,13 +59,33 @@ public sealed partial class SagaStore(SqliteDatabase database, OutboxStore outbo
                 return (existing, false);
             }
 
+            var cancelled = await c.QuerySingleOrDefaultAsync("SELECT requested_at, requested_by, reason FROM saga_cancellations WHERE order_id = $id",
+                r => new OrderCancellation(r.GetTimestamp("requested_at"), r.GetString(1), r.GetNullableString("reason")), tx, ct, ("$id", fresh.OrderId));
+            var lines = new List<SagaHistoryEntry>
+            {
+                new(fresh.CreatedAt, "saga-started", null, $"flow {fresh.Flow} ({fresh.Definition.Mode}): {string.Join(" → ", fresh.Steps.Select(s => s.Name))}"),
+            };
+            if (cancelled is not null)
+            {
+                // Cancelled before its command arrived: the saga starts cancelled, nothing was done, and the partner is told.
+                foreach (var transition in new[] { SagaTransitions.Cancel(fresh, cancelled), SagaTransitions.Finish(fresh, SagaStatuses.Cancelled) })
+                {
+                    lines.Add(new SagaHistoryEntry(fresh.CreatedAt, transition.Kind, transition.Step, transition.Detail));
+                }
+
+                messages = [SagaTransitions.Event(fresh, OrderEvents.Cancelled, 1)];
+            }
+
             fresh.Version = 1;
             await c.ExecuteAsync(
                 "INSERT INTO sagas (order_id, flow, status, version, data, created_at, updated_at) VALUES ($id, $flow, $status, 1, $data, $at, $at)",
                 tx, ct, ("$id", fresh.OrderId), ("$flow", fresh.Flow), ("$status", fresh.Status),
                 ("$data", JsonSerializer.Serialize(fresh, JsonSerializerOptions.Web)), ("$at", fresh.UpdatedAt.ToStoreText()));
-            await AppendHistoryAsync(c, tx, fresh.OrderId, new SagaHistoryEntry(fresh.CreatedAt, "saga-started", null,
-                $"flow {fresh.Flow} ({fresh.Definition.Mode}): {string.Join(" → ", fresh.Steps.Select(s => s.Name))}"), ct);
+            foreach (var line in lines)
+            {
+                await AppendHistoryAsync(c, tx, fresh.OrderId, line, ct);
+            }
+
             foreach (var message in messages)
             {
                 await outbox.EnqueueAsync(c, tx, message, ct);
@@ -145,6 +170,24 @@ public sealed partial class SagaStore(SqliteDatabase database, OutboxStore outbo
 
         return changed == 1;
     }, ct);
+
+    /// <summary>
+    /// Records the cancellation of an order whose saga has not started (its command is still on its way): the saga then
+    /// starts cancelled. False, recording nothing, when the saga exists by now (cancel it as a saga instead).
+    /// </summary>
+    public Task<bool> CancelBeforeStartAsync(string orderId, OrderCancellation cancellation, CancellationToken ct) =>
+        database.WriteAsync(async (c, tx) =>
+        {
+            if (await c.ScalarAsync<long?>("SELECT 1 FROM sagas WHERE order_id = $id", tx, ct, ("$id", orderId)) is not null)
+            {
+                return false;
+            }
+
+            await c.ExecuteAsync(
+                "INSERT INTO saga_cancellations (order_id, requested_at, requested_by, reason) VALUES ($id, $at, $by, $reason) ON CONFLICT (order_id) DO NOTHING",
+                tx, ct, ("$id", orderId), ("$at", cancellation.At.ToStoreText()), ("$by", cancellation.By), ("$reason", cancellation.Reason));
+            return true;
+        }, ct);
 
     public Task<SagaState?> FindAsync(string orderId, CancellationToken ct) => database.ReadAsync(c => FindAsync(c, null, orderId, ct), ct);
 

@@ -27,4 +27,13 @@ public static class FlowsFiles
         File.WriteAllText(file, root.ToJsonString());
         options.SetEnvironment(LayerService.ProcessApi, "FlowsFile", file);
     }
+
+    /// <summary>Changes the <c>Flows</c> section of the fixture's flows file (written by <see cref="UseFlow"/>).</summary>
+    public static void Edit(LayerFixture fixture, Action<JsonNode> change)
+    {
+        var file = Path.Combine(fixture.TempDirectory, "flows.json");
+        var root = JsonNode.Parse(File.ReadAllText(file))!;
+        change(root["Flows"]!);
+        File.WriteAllText(file, root.ToJsonString());
+    }
 }

@@ -343,6 +343,7 @@ public class LayerFixture : IAsyncLifetime
                 env["Store__Path"] = Store("experience");
                 env["RabbitMq__Url"] = Broker.AmqpUrl;
                 env["Catalog__InventoryUrl"] = BaseUrl(LayerService.Inventory);
+                env["ProcessApi__BaseUrl"] = BaseUrl(LayerService.ProcessApi);
                 foreach (var partner in TestPartners.All.Where(p => p.WebhookSecret is not null))
                 {
                     env[$"Webhooks__SigningSecrets__{partner.Id}"] = partner.WebhookSecret;

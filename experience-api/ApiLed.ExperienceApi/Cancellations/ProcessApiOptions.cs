@@ -1,0 +1,12 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ApiLed.ExperienceApi.Cancellations;
+
+/// <summary>Where the process API is (section <c>ProcessApi</c>): a partner's cancel is decided there, where the order's saga is.</summary>
+public sealed record ProcessApiOptions
+{
+    public const string Section = "ProcessApi";
+
+    [Required]
+    public Uri? BaseUrl { get; init; }
+}
