@@ -17,6 +17,9 @@ public static class OrderEvents
     /// <summary>A person (or the deadline) approved or rejected the order.</summary>
     public const string ApprovalDecided = "order.approval-decided";
 
+    /// <summary>A callback step's operation was accepted: the order waits for the external system's callback.</summary>
+    public const string AwaitingCallback = "order.awaiting-callback";
+
     /// <summary>The partner asked to cancel the order: what was done is being undone (the partner sees <c>cancelling</c>).</summary>
     public const string Cancelling = "order.cancelling";
 

@@ -34,6 +34,9 @@ public static class StepStatuses
     /// <summary>A timer step whose time came: done, nothing to undo.</summary>
     public const string Waited = "waited";
 
+    /// <summary>A callback step whose operation was accepted, waiting for the external system's callback until its <see cref="StepState.DueAt"/>.</summary>
+    public const string AwaitingCallback = "awaiting-callback";
+
     /// <summary>Never run because its condition (<c>When</c>) did not hold.</summary>
     public const string NotTaken = "not-taken";
 
@@ -97,6 +100,9 @@ public sealed class SagaState
     /// </summary>
     public bool TakenOver { get; set; }
 
+    /// <summary>A random secret the tokens of the saga's callback steps are made from (set only when its flow has one).</summary>
+    public string? CallbackSecret { get; init; }
+
     /// <summary>Set when the partner (or an operator) asked to cancel the order: it is undone and ends <c>cancelled</c>.</summary>
     public OrderCancellation? Cancellation { get; set; }
 
@@ -130,6 +136,9 @@ public sealed class SagaState
             Order = order,
             Steps = [.. definition.Steps.Select(s => new StepState { Name = s.Name })],
             CorrelationId = correlationId,
+            CallbackSecret = definition.Steps.Any(s => s.Callback is not null)
+                ? Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16))
+                : null,
             CreatedAt = now,
             UpdatedAt = now,
         };

@@ -38,5 +38,5 @@ public sealed class SagaStepExecutor(DeclaredOperations operations, StepPolicies
     private Task<(StepOutcome Outcome, int Attempts)> CallAsync(SagaState saga, string step, string operation, TimeSpan timeout,
         RetryDefinition retry, CancellationToken ct) =>
         policies.ExecuteAsync(timeout, retry,
-            token => operations.ExecuteAsync(saga, operation, SagaTransitions.IdempotencyKey(saga, step, operation), token), ct);
+            token => operations.ExecuteAsync(saga, step, operation, SagaTransitions.IdempotencyKey(saga, step, operation), token), ct);
 }

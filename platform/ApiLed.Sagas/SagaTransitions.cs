@@ -17,6 +17,9 @@ public abstract record SagaAction
     /// <summary>An approval step waits for a person's decision until <see cref="Deadline"/>; it is no system's action.</summary>
     public sealed record AwaitApproval(StepState Step, StepDefinition Definition, DateTimeOffset Deadline) : SagaAction;
 
+    /// <summary>A callback step waits for the external system's callback until <see cref="Deadline"/>; it is no system's action.</summary>
+    public sealed record AwaitCallback(StepState Step, StepDefinition Definition, DateTimeOffset Deadline) : SagaAction;
+
     /// <summary>A timer step waits until <see cref="DueAt"/>; it is no system's action.</summary>
     public sealed record Wait(StepState Step, StepDefinition Definition, DateTimeOffset DueAt) : SagaAction;
 
@@ -59,7 +62,7 @@ public static class SagaTransitions
 
     /// <summary>Events a flow may not emit from a step: the saga's own outcome events.</summary>
     public static readonly IReadOnlySet<string> ReservedEvents = new HashSet<string>(StringComparer.Ordinal)
-        { OrderEvents.Processing, OrderEvents.Completed, OrderEvents.Failed, OrderEvents.NeedsAttention, OrderEvents.AwaitingApproval, OrderEvents.ApprovalDecided,
+        { OrderEvents.Processing, OrderEvents.Completed, OrderEvents.Failed, OrderEvents.NeedsAttention, OrderEvents.AwaitingApproval, OrderEvents.ApprovalDecided, OrderEvents.AwaitingCallback,
           OrderEvents.Cancelling, OrderEvents.Cancelled };
 
     public static SagaAction Next(SagaState saga)
@@ -72,11 +75,12 @@ public static class SagaTransitions
         if (saga.Status == SagaStatuses.Running)
         {
             var step = saga.Steps.FirstOrDefault(s => s.Status is StepStatuses.Pending or StepStatuses.Running or StepStatuses.Waiting
-                or StepStatuses.AwaitingApproval);
+                or StepStatuses.AwaitingApproval or StepStatuses.AwaitingCallback);
             return step switch
             {
                 null => new SagaAction.Finish(SagaStatuses.Completed),
                 { Status: StepStatuses.AwaitingApproval, DueAt: { } deadline } => new SagaAction.AwaitApproval(step, saga.DefinitionOf(step), deadline),
+                { Status: StepStatuses.AwaitingCallback, DueAt: { } deadline } => new SagaAction.AwaitCallback(step, saga.DefinitionOf(step), deadline),
                 { Status: StepStatuses.Waiting, DueAt: { } due } => new SagaAction.Wait(step, saga.DefinitionOf(step), due),
                 _ => new SagaAction.Execute(step, saga.DefinitionOf(step)),
             };
@@ -101,9 +105,19 @@ public static class SagaTransitions
         step.Attempts += attempts;
         switch (outcome)
         {
+            case StepOutcome.Succeeded succeeded when definition.Callback is { } callback:
+                var accepted = now ?? throw new InvalidOperationException($"Saga {saga.OrderId}: waiting for the callback of {step.Name} needs the time.");
+                step.Status = StepStatuses.AwaitingCallback;
+                step.Result = Truncate(succeeded.Detail);
+                step.DueAt = accepted + callback.Deadline;
+                saga.WaitingUntil = step.DueAt;
+                return new SagaTransition("callback-awaited", step.Name, $"accepted after {attempts} call(s); the callback is due by {step.DueAt:O}", null)
+                {
+                    AlsoPublish = [OrderEvents.AwaitingCallback],
+                };
             case StepOutcome.Succeeded succeeded:
                 step.Status = StepStatuses.Succeeded;
-                step.Result = succeeded.Detail is { Length: > 2000 } detail ? detail[..2000] : succeeded.Detail;
+                step.Result = Truncate(succeeded.Detail);
                 return new SagaTransition("step-succeeded", step.Name, $"after {attempts} call(s){Advance(saga, now)}", definition.Events.Succeeded)
                 {
                     AlsoPublish = ApprovalStarted(saga),
@@ -227,6 +241,51 @@ public static class SagaTransitions
         return DecideApproval(saga, step, definition, action == ApprovalDeadlines.Approve, "the deadline",
             $"undecided by {pending?.Group ?? approval.Group} by {step.DueAt:O}", now);
     }
+
+    /// <summary>
+    /// The external system called back on a callback step: success, its body becomes the step's result and the saga goes on;
+    /// failure, the step is rejected (the system said no) and the steps before are compensated.
+    /// </summary>
+    public static SagaTransition CompleteCallback(SagaState saga, StepState step, StepDefinition definition, bool succeeded, string? detail,
+        DateTimeOffset now)
+    {
+        saga.WaitingUntil = null;
+        if (succeeded)
+        {
+            step.Status = StepStatuses.Succeeded;
+            step.Result = Truncate(detail);
+            return new SagaTransition("callback-succeeded", step.Name, $"the callback came{Advance(saga, now)}", definition.Events.Succeeded)
+            {
+                AlsoPublish = ApprovalStarted(saga),
+            };
+        }
+
+        var reason = $"the callback said it failed: {detail}";
+        Fail(saga, step, StepStatuses.Rejected, reason);
+        return new SagaTransition("callback-failed", step.Name, reason, definition.Events.Failed);
+    }
+
+    /// <summary>No callback came by the deadline: what the step's operation started may go on, so the step is faulted and undone with the rest.</summary>
+    public static SagaTransition CallbackDeadlinePassed(SagaState saga, StepState step, StepDefinition definition)
+    {
+        saga.WaitingUntil = null;
+        var reason = $"no callback by its deadline {step.DueAt:O}";
+        Fail(saga, step, StepStatuses.Faulted, reason);
+        return new SagaTransition("callback-missed", step.Name, reason, definition.Events.Failed);
+    }
+
+    /// <summary>
+    /// The token of a callback step: the order id and a value made from the saga's secret and the step, so the same on every
+    /// attempt and in every process (participants included), and unguessable without the saga.
+    /// </summary>
+    public static string CallbackToken(SagaState saga, string step)
+    {
+        var secret = saga.CallbackSecret ?? throw new InvalidOperationException($"Saga {saga.OrderId} has no callback steps.");
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{secret}:{step}"));
+        return $"{saga.OrderId}.{Convert.ToHexStringLower(hash.AsSpan(0, 16))}";
+    }
+
+    private static string? Truncate(string? detail) => detail is { Length: > 2000 } ? detail[..2000] : detail;
 
     private static IReadOnlyList<string> ApprovalStarted(SagaState saga) =>
         saga.Steps.Any(s => s.Status == StepStatuses.AwaitingApproval) ? [OrderEvents.AwaitingApproval] : [];
@@ -398,7 +457,7 @@ public static class SagaTransitions
         foreach (var step in saga.Steps)
         {
             var acts = saga.DefinitionOf(step).Operation is { Length: > 0 };
-            if (step.Status == StepStatuses.Running || (participantsMayBeAhead && acts && step.Status == StepStatuses.Pending))
+            if (step.Status is StepStatuses.Running or StepStatuses.AwaitingCallback || (participantsMayBeAhead && acts && step.Status == StepStatuses.Pending))
             {
                 step.Status = StepStatuses.Faulted;
                 step.Error = "not known whether it ran: the order was cancelled while it was under way";

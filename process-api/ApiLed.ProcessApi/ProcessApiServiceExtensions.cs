@@ -46,6 +46,7 @@ public static class ProcessApiServiceExtensions
         builder.Services.AddSingleton<SagaStore>();
         builder.Services.AddTransient<OrderFulfillmentSaga>();
         builder.Services.AddSingleton<SagaRunner>();
+        builder.Services.AddSingleton<CallbackDelivery>();
         builder.AddQueueConsumer<FulfillOrderHandler>(Topology.OrderFulfillment);
         builder.AddQueueConsumer<SagaTracker>(SagaTracker.Queue);
         builder.Services.AddSingleton(sp => new QueueObservations(TimeSpan.FromHours(1)));

@@ -21,6 +21,7 @@ app.MapSagasApi();
 app.MapFlowsApi();
 app.MapApprovalsApi();
 app.MapCancellationsApi();
+app.MapCallbacksApi();
 
 app.Services.GetRequiredService<FlowCatalog>(); // an invalid flow configuration stops the service here, naming every problem
 await app.Services.GetRequiredService<SagaStore>().InitializeAsync(CancellationToken.None);

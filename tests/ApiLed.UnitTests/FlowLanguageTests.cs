@@ -83,7 +83,7 @@ public sealed class FlowLanguageTests
 
     [Theory]
     [InlineData("${order.orderId", "no closing")]
-    [InlineData("${customer.id}", "a path starts with one of order, partner, saga, steps, not 'customer'")]
+    [InlineData("${customer.id}", "a path starts with one of order, partner, saga, steps, callback, not 'customer'")]
     [InlineData("${order..id}", "is not a name")]
     [InlineData("${steps.charge-payment}", "steps.{step}.result.{field}")]
     [InlineData("${pick(order.lines)}", "needs a path and at least one field")]

@@ -58,6 +58,9 @@ public sealed record StepDefinition
     /// <summary>A human approval instead of an operation: the order waits for an operator's decision (see <see cref="ApprovalDefinition"/>).</summary>
     public ApprovalDefinition? Approval { get; init; }
 
+    /// <summary>The step's operation hands an external system a token, then the step waits for its callback (see <see cref="CallbackDefinition"/>).</summary>
+    public CallbackDefinition? Callback { get; init; }
+
     /// <summary>A timer step instead of an operation: the saga waits, durably, then goes on (see <see cref="WaitDefinition"/>).</summary>
     public WaitDefinition? Wait { get; init; }
 

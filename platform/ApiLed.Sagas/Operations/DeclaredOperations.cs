@@ -21,7 +21,8 @@ public sealed class DeclaredOperations(ISystemDirectory systems)
     /// <summary>Whether <paramref name="saga"/> (or, for an older saga, the directory) declares <paramref name="operation"/>.</summary>
     public bool CanRun(SagaState saga, string operation) => Find(saga, operation) is not null;
 
-    public async Task<StepOutcome> ExecuteAsync(SagaState saga, string operation, string idempotencyKey, CancellationToken ct)
+    /// <summary>Runs <paramref name="operation"/> for <paramref name="step"/> of <paramref name="saga"/> (its forward operation or its undo).</summary>
+    public async Task<StepOutcome> ExecuteAsync(SagaState saga, string step, string operation, string idempotencyKey, CancellationToken ct)
     {
         var definition = Find(saga, operation)
                          ?? throw new InvalidOperationException($"Saga {saga.OrderId}: its definition declares no operation '{operation}'.");
@@ -33,7 +34,7 @@ public sealed class DeclaredOperations(ISystemDirectory systems)
                 NotSent: true);
         }
 
-        using var scope = OperationScope.Of(saga);
+        using var scope = OperationScope.Of(saga, step);
         using var request = new HttpRequestMessage(HttpMethod.Parse(definition.Method),
             TextTemplate.Of(definition.Path).Render(scope.RootElement, Uri.EscapeDataString));
         if (definition.Body.Count > 0)

@@ -16,7 +16,7 @@ namespace ApiLed.Sagas.Operations;
 public sealed class FlowExpression
 {
     /// <summary>The names a path may start with.</summary>
-    public static readonly IReadOnlyList<string> Roots = ["order", "partner", "saga", "steps"];
+    public static readonly IReadOnlyList<string> Roots = ["order", "partner", "saga", "steps", "callback"];
 
     private readonly string[]? path;
     private readonly JsonElement literal;

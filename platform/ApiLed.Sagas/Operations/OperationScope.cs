@@ -6,11 +6,13 @@ namespace ApiLed.Sagas.Operations;
 /// <summary>
 /// What the expressions of a saga's operations read: <c>order</c> (the order as accepted), <c>partner</c>
 /// (<c>id</c>), <c>saga</c> (<c>orderId</c>, <c>flow</c>, <c>correlationId</c>) and <c>steps.{step}</c>
-/// (<c>status</c>, and <c>result</c>: the fields its operation kept).
+/// (<c>status</c>, and <c>result</c>: the fields its operation kept); for the operation of a callback step, <c>callback</c>
+/// (<c>token</c>: what the external system calls back with).
 /// </summary>
 public static class OperationScope
 {
-    public static JsonDocument Of(SagaState saga)
+    /// <summary>The scope of <paramref name="saga"/>; <paramref name="step"/> is the step whose operation runs, if any.</summary>
+    public static JsonDocument Of(SagaState saga, string? step = null)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -27,16 +29,23 @@ public static class OperationScope
             writer.WriteString("correlationId", saga.CorrelationId);
             writer.WriteEndObject();
             writer.WriteStartObject("steps");
-            foreach (var step in saga.Steps)
+            foreach (var each in saga.Steps)
             {
-                writer.WriteStartObject(step.Name);
-                writer.WriteString("status", step.Status);
+                writer.WriteStartObject(each.Name);
+                writer.WriteString("status", each.Status);
                 writer.WritePropertyName("result");
-                WriteResult(writer, step.Result);
+                WriteResult(writer, each.Result);
                 writer.WriteEndObject();
             }
 
             writer.WriteEndObject();
+            if (step is not null && saga.CallbackSecret is not null && saga.Definition.Steps.Any(s => s.Name == step && s.Callback is not null))
+            {
+                writer.WriteStartObject("callback");
+                writer.WriteString("token", SagaTransitions.CallbackToken(saga, step));
+                writer.WriteEndObject();
+            }
+
             writer.WriteEndObject();
         }
 

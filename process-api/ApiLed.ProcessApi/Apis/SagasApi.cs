@@ -75,6 +75,8 @@ public static class SagasApi
             SagaAction.AwaitApproval approval => new SagaWaiting(approval.Step.Name, null,
                 $"an approval by {PendingApproval.From(approval.Step)?.Group ?? approval.Definition.Approval?.Group} (POST /api/v1/approvals/{saga.OrderId}/approve or /reject), deadline {approval.Deadline:O}",
                 saga.UpdatedAt),
+            SagaAction.AwaitCallback callback => new SagaWaiting(callback.Step.Name, null,
+                $"a callback from an external system (POST /api/v1/callbacks/{{token}}/succeed or /fail), deadline {callback.Deadline:O}", saga.UpdatedAt),
             _ when !saga.DrivenByProcessApi && !SagaStatuses.IsTerminal(saga.Status)
                    && ChoreographyStallRule.Evaluate(saga, time.GetUtcNow(), queues, options) is StallVerdict.Waiting waiting =>
                 new SagaWaiting(waiting.Step, waiting.System, waiting.What, saga.UpdatedAt),

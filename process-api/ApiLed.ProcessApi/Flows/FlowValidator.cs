@@ -273,6 +273,20 @@ public static class FlowValidator
             return;
         }
 
+        if (step.Callback is { } callback)
+        {
+            if (string.IsNullOrEmpty(step.Operation))
+            {
+                fail($"{stepAt}:Callback needs an Operation: the call that hands the external system its token (${{callback.token}}).");
+                return;
+            }
+
+            if (callback.Deadline <= TimeSpan.Zero)
+            {
+                fail($"{stepAt}:Callback:Deadline must be a positive duration.");
+            }
+        }
+
         if (options.Operation(step.Operation) is not { } operation)
         {
             var known = options.Systems.SelectMany(s => s.Value.Operations.Keys.Select(o => OperationNames.Qualify(s.Key, o)));
@@ -313,14 +327,18 @@ public static class FlowValidator
             {
                 fail($"{stepAt}:Operation '{name}' reads '{expression.Text.Trim()}', but step '{read}' does not always run before step '{step.Name}' (later, or in another branch).");
             }
+            else if (expression.Path is ["callback", ..] && (step.Callback is null || name != step.Operation))
+            {
+                fail($"{stepAt}:Operation '{name}' reads '{expression.Text.Trim()}', but only the operation of a callback step (Callback) has a token.");
+            }
         }
     }
 
     private static void ValidateApproval(StepDefinition step, ApprovalDefinition approval, string stepAt, Action<string> fail)
     {
-        if (!string.IsNullOrEmpty(step.Operation) || !string.IsNullOrEmpty(step.Compensation) || step.Wait is not null)
+        if (!string.IsNullOrEmpty(step.Operation) || !string.IsNullOrEmpty(step.Compensation) || step.Wait is not null || step.Callback is not null)
         {
-            fail($"{stepAt}: a step awaits an approval (Approval), waits (Wait) or calls an operation (Operation, Compensation): one of them.");
+            fail($"{stepAt}: a step awaits an approval (Approval), waits (Wait) or calls an operation (Operation, Compensation, Callback): one of them.");
         }
 
         if (string.IsNullOrWhiteSpace(approval.Group))
@@ -345,9 +363,9 @@ public static class FlowValidator
 
     private static void ValidateWait(StepDefinition step, WaitDefinition wait, string stepAt, HashSet<string> earlier, Action<string> fail)
     {
-        if (!string.IsNullOrEmpty(step.Operation) || !string.IsNullOrEmpty(step.Compensation))
+        if (!string.IsNullOrEmpty(step.Operation) || !string.IsNullOrEmpty(step.Compensation) || step.Callback is not null)
         {
-            fail($"{stepAt}: a step waits (Wait) or calls an operation (Operation, Compensation), not both.");
+            fail($"{stepAt}: a step waits (Wait) or calls an operation (Operation, Compensation, Callback), not both.");
         }
 
         if ((wait.For is null) == string.IsNullOrWhiteSpace(wait.Until))

@@ -55,6 +55,17 @@ public sealed class OrderFulfillmentSaga(
                     changes = new SagaChangeSet(saga, time);
                     changes.Add(SagaTransitions.CompleteStep(saga, execute.Step, execute.Definition, outcome, attempts, time.GetUtcNow()));
                     break;
+                case SagaAction.AwaitCallback awaiting:
+                    await SaveAsync(changes);
+                    changes = new SagaChangeSet(saga, time);
+                    if (await store.EarlyCallbackAsync(saga.OrderId, awaiting.Step.Name, ct) is not { } early)
+                    {
+                        return; // the external system calls back (CallbacksApi), or the deadline passes (the recovery scan)
+                    }
+
+                    // It called back before the wait was recorded: take it now.
+                    changes.Add(SagaTransitions.CompleteCallback(saga, awaiting.Step, awaiting.Definition, early.Succeeded, early.Detail, time.GetUtcNow()));
+                    break;
                 case SagaAction.AwaitApproval:
                     await SaveAsync(changes);
                     return; // an operator decides (ApprovalsApi), or the deadline does (the recovery scan)

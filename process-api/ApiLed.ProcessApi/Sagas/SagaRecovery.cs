@@ -57,8 +57,8 @@ public sealed partial class SagaRecovery(
     }
 
     /// <summary>
-    /// The process API is the clock of every saga: an approval past its deadline gets its step's deadline action, in
-    /// every mode; a choreographed saga's due timer step ends (an orchestrated one's is ended by its runner). Each
+    /// The process API is the clock of every saga: an approval past its deadline gets its step's deadline action, and a
+    /// callback past its deadline fails its step, in every mode; a choreographed saga's due timer step ends (an orchestrated one's is ended by its runner). Each
     /// publishes its events, in choreography routed to the participant whose turn comes next (the clock calls no
     /// system). An event or a decision that moved the saga on meanwhile wins.
     /// </summary>
@@ -69,6 +69,7 @@ public sealed partial class SagaRecovery(
             var transition = SagaTransitions.Next(saga) switch
             {
                 SagaAction.AwaitApproval approval => SagaTransitions.ApprovalDeadlinePassed(saga, approval.Step, approval.Definition, time.GetUtcNow()),
+                SagaAction.AwaitCallback callback => SagaTransitions.CallbackDeadlinePassed(saga, callback.Step, callback.Definition),
                 SagaAction.Wait wait when !saga.DrivenByProcessApi => SagaTransitions.CompleteWait(saga, wait.Step, wait.Definition, time.GetUtcNow()),
                 _ => null,
             };

@@ -1,3 +1,4 @@
+using ApiLed.Contracts;
 using System.Collections.Concurrent;
 
 namespace ApiLed.ProcessApi.Sagas;
@@ -40,7 +41,14 @@ public sealed partial class SagaRunner(IServiceScopeFactory scopes, SagaStore st
                 {
                     await using var scope = scopes.CreateAsyncScope();
                     await scope.ServiceProvider.GetRequiredService<OrderFulfillmentSaga>().RunAsync(saga, ct);
-                    return true;
+                    if (SagaStatuses.IsTerminal(saga.Status) || run >= MaxRuns
+                        || await store.FindAsync(orderId, ct) is not { } after || after.Version == saga.Version)
+                    {
+                        return true;
+                    }
+
+                    // It stopped to wait, and someone answered (a decision, a callback) while this run still held it: go on.
+                    LogChangedWhileRunning(logger, orderId);
                 }
                 catch (SagaConcurrencyException) when (run < MaxRuns)
                 {

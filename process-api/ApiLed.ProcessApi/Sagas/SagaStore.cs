@@ -42,6 +42,13 @@ public sealed partial class SagaStore(SqliteDatabase database, OutboxStore outbo
             requested_at TEXT NOT NULL,
             requested_by TEXT NOT NULL,
             reason       TEXT);
+        CREATE TABLE IF NOT EXISTS saga_early_callbacks (
+            order_id  TEXT NOT NULL,
+            step      TEXT NOT NULL,
+            succeeded INTEGER NOT NULL,
+            detail    TEXT,
+            at        TEXT NOT NULL,
+            PRIMARY KEY (order_id, step));
         """;
 
     public async Task InitializeAsync(CancellationToken ct)
@@ -188,6 +195,20 @@ public sealed partial class SagaStore(SqliteDatabase database, OutboxStore outbo
                 tx, ct, ("$id", orderId), ("$at", cancellation.At.ToStoreText()), ("$by", cancellation.By), ("$reason", cancellation.Reason));
             return true;
         }, ct);
+
+    /// <summary>
+    /// Keeps a callback that came before its step was seen waiting (the external system answered faster than the step's
+    /// outcome was recorded, or than choreography's events reached the process API); the first one of a step wins.
+    /// </summary>
+    public Task HoldEarlyCallbackAsync(string orderId, string step, EarlyCallback callback, CancellationToken ct) =>
+        database.WriteAsync((c, tx) => c.ExecuteAsync(
+            "INSERT INTO saga_early_callbacks (order_id, step, succeeded, detail, at) VALUES ($id, $step, $ok, $detail, $at) ON CONFLICT DO NOTHING",
+            tx, ct, ("$id", orderId), ("$step", step), ("$ok", callback.Succeeded ? 1 : 0), ("$detail", callback.Detail), ("$at", callback.At.ToStoreText())), ct);
+
+    /// <summary>The callback held for <paramref name="step"/> of the order, if one came early.</summary>
+    public Task<EarlyCallback?> EarlyCallbackAsync(string orderId, string step, CancellationToken ct) => database.ReadAsync(c =>
+        c.QuerySingleOrDefaultAsync("SELECT succeeded, detail, at FROM saga_early_callbacks WHERE order_id = $id AND step = $step",
+            r => new EarlyCallback(r.GetInt64(0) == 1, r.GetNullableString("detail"), r.GetTimestamp("at")), null, ct, ("$id", orderId), ("$step", step)), ct);
 
     public Task<SagaState?> FindAsync(string orderId, CancellationToken ct) => database.ReadAsync(c => FindAsync(c, null, orderId, ct), ct);
 

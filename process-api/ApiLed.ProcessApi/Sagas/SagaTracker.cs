@@ -9,9 +9,10 @@ namespace ApiLed.ProcessApi.Sagas;
 /// Follows the events of choreographed sagas (its own queue <c>process.saga-tracker</c>, bound to
 /// <c>choreography.tracker</c>, the key every event of a choreographed saga is also routed by) and keeps
 /// their state and history in the saga store, so <c>GET /api/v1/sagas/{id}</c> shows a choreographed order as
-/// fully as an orchestrated one. It calls nothing; flagging sagas that stall is <see cref="SagaRecovery"/>'s job.
+/// fully as an orchestrated one. It calls nothing; flagging sagas that stall is <see cref="SagaRecovery"/>'s job. A saga
+/// it sees waiting for a callback takes the callback that came before the event, if one did (<see cref="CallbackDelivery"/>).
 /// </summary>
-public sealed class SagaTracker(SagaStore store, ILogger<SagaTracker> logger) : IMessageHandler
+public sealed class SagaTracker(SagaStore store, CallbackDelivery callbacks, ILogger<SagaTracker> logger) : IMessageHandler
 {
     public static readonly QueueSpec Queue = new("process.saga-tracker", [new QueueBinding(Topology.EventsExchange, ChoreographyQueues.TrackerKey)])
     {
@@ -38,6 +39,11 @@ public sealed class SagaTracker(SagaStore store, ILogger<SagaTracker> logger) : 
         if (!await store.MirrorAsync(saga, entry, ct))
         {
             logger.LogDebug("Event {MessageId} is not newer than saga {OrderId} v{Version} held here", message.MessageId, saga.OrderId, saga.Version);
+        }
+
+        if (SagaTransitions.Next(saga) is SagaAction.AwaitCallback && await store.FindAsync(saga.OrderId, ct) is { } stored)
+        {
+            await callbacks.TakeHeldAsync(stored, ct); // a callback that came before this event
         }
 
         return MessageDisposition.Ack;
