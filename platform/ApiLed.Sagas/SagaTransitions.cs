@@ -547,9 +547,13 @@ public static class SagaTransitions
     {
         step.Status = status;
         step.Error = reason;
-        saga.Status = SagaStatuses.Compensating;
-        saga.FailedStep = step.Name;
-        saga.FailureReason = reason;
+        if (saga.Status == SagaStatuses.Running) // a parallel sibling that fails too does not hide the first failure
+        {
+            saga.Status = SagaStatuses.Compensating;
+            saga.FailedStep = step.Name;
+            saga.FailureReason = reason;
+        }
+
         foreach (var later in saga.Steps.Where(s => s.Status == StepStatuses.Pending))
         {
             later.Status = StepStatuses.Skipped;

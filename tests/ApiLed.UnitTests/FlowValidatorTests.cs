@@ -37,6 +37,50 @@ public sealed class FlowValidatorTests
     public void Charging_before_reserving_is_a_valid_reorder() =>
         Assert.Empty(Validate(Flows(FlowModes.Choreography, Reference[1], Reference[0], Reference[2])));
 
+    private static StepDefinition Parallel(string name, params StepDefinition[][] branches) => new()
+    {
+        Name = name, Parallel = new ParallelDefinition { Branches = [.. branches.Select(b => new ParallelBranch { Steps = [.. b] })] },
+    };
+
+    [Fact]
+    public void A_parallel_step_is_laid_out_in_line_with_its_group_and_branches()
+    {
+        var flows = Flows(FlowModes.Hybrid, Reference[0], Parallel("fulfil", [Reference[1]], [Reference[2]]));
+        Assert.Empty(Validate(flows));
+
+        var definition = flows.Definitions["order-fulfillment"].ToDefinition(flows);
+        Assert.Equal(["reserve-inventory:-:0", "charge-payment:fulfil:0", "create-shipment:fulfil:1"],
+            definition.Steps.Select(s => $"{s.Name}:{s.Group ?? "-"}:{s.Lane}"));
+    }
+
+    [Fact]
+    public void Parallel_mistakes_are_named_with_their_branch_and_step()
+    {
+        var oneBranch = Validate(Flows(FlowModes.Hybrid, Reference[0], Parallel("fulfil", [Reference[1], Reference[2]])));
+        Assert.Contains(oneBranch, f => f.Contains("Steps:1:Parallel:Branches has 1; a parallel step needs two branches or more"));
+
+        var conditional = Validate(Flows(FlowModes.Hybrid, Reference[0],
+            Parallel("fulfil", [Reference[1] with { When = "order.totalCents > 1" }], [Reference[2]])));
+        Assert.Contains(conditional, f => f.Contains("Steps:1:Parallel:Branches:0:Steps:0: a step of a parallel branch calls an operation, unconditionally"));
+
+        var grouped = Validate(Flows(FlowModes.Hybrid, Reference[0] with { Group = "mine" }, Reference[1]));
+        Assert.Contains(grouped, f => f.Contains("Steps:0: Group and Lane are not settings of the flows file"));
+    }
+
+    [Fact]
+    public void A_step_of_a_parallel_branch_cannot_read_a_sibling_branch_but_the_steps_after_the_join_can()
+    {
+        var after = Step("after", "billing.get-charge", null) with { When = "steps.create-shipment.status == 'succeeded'" };
+        var steps = new[] { Reference[0], Parallel("fulfil", [Reference[1]], [Reference[2]]), after };
+        Assert.Empty(Validate(Flows(FlowModes.Hybrid, steps)));
+
+        var flat = FlattenedStep.Of(steps);
+        Assert.False(flat[1].VisibleFrom(flat[2])); // charge-payment and create-shipment run at the same time
+        Assert.False(flat[2].VisibleFrom(flat[1]));
+        Assert.True(flat[1].VisibleFrom(flat[3])); // both ran before the join
+        Assert.True(flat[0].VisibleFrom(flat[2]));
+    }
+
     [Fact]
     public void Cancel_until_must_name_a_step_of_the_flow()
     {

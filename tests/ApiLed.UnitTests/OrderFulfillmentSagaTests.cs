@@ -22,6 +22,7 @@ public sealed class OrderFulfillmentSagaTests : IDisposable
     private readonly SagaStore store;
     private readonly SqliteDatabase database;
     private Func<string, HttpStatusCode> answer = _ => HttpStatusCode.OK;
+    private Func<string, Task> arrive = _ => Task.CompletedTask;
 
     public OrderFulfillmentSagaTests()
     {
@@ -289,17 +290,70 @@ public sealed class OrderFulfillmentSagaTests : IDisposable
         Assert.Equal(["due", "due-other-offset"], scanned.Select(s => s.OrderId).Order());
     }
 
-    private async Task<SagaState> RunAsync(string orderId, TimeSpan? patience = null, TimeProvider? clock = null)
+    [Fact]
+    public async Task The_branches_of_a_parallel_step_call_at_the_same_time_and_join_before_the_flow_goes_on()
     {
-        var (saga, _) = await store.StartAsync(NewSaga(orderId), [], CancellationToken.None);
+        var charging = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var shipping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        arrive = async path =>
+        {
+            // Each branch's call waits (at most 10 s) for the other's: both only answer if they are in flight together.
+            var (mine, other) = path switch
+            {
+                "/api/v1/charges" => (charging, shipping),
+                "/api/v1/shipments" => (shipping, charging),
+                _ => (null, null),
+            };
+            mine?.TrySetResult();
+            if (other is not null)
+            {
+                await other.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            }
+        };
+
+        var saga = await RunAsync("ord-par-1", parallel: true);
+
+        Assert.Equal(SagaStatuses.Completed, saga.Status);
+        Assert.Equal(["succeeded", "succeeded", "succeeded"], saga.Steps.Select(s => s.Status));
+        Assert.Equal("/api/v1/reservations", calls[0].Path); // the step before the parallel one runs first
+    }
+
+    [Fact]
+    public async Task A_failing_parallel_branch_has_its_siblings_that_succeeded_compensated()
+    {
+        answer = path => path == "/api/v1/shipments" ? HttpStatusCode.UnprocessableEntity : HttpStatusCode.OK;
+
+        var saga = await RunAsync("ord-par-2", parallel: true);
+
+        Assert.Equal(SagaStatuses.Failed, saga.Status);
+        Assert.Equal("create-shipment", saga.FailedStep);
+        Assert.Equal(["compensated", "compensated", "rejected"], saga.Steps.Select(s => s.Status));
+        Assert.Single(calls, c => c.Path == "/api/v1/charges/ord-par-2/refund");
+        Assert.Equal("/api/v1/reservations/ord-par-2/release", calls[^1].Path); // undone in reverse: the branches first
+    }
+
+    private async Task<SagaState> RunAsync(string orderId, TimeSpan? patience = null, TimeProvider? clock = null, bool parallel = false)
+    {
+        var fresh = NewSaga(orderId);
+        if (parallel)
+        {
+            // reserve, then charge ∥ ship: the shipped steps with the last two in one parallel group.
+            var steps = fresh.Definition.Steps;
+            fresh = NewSaga(orderId, definition: fresh.Definition with
+            {
+                Steps = [steps[0], steps[1] with { Group = "fulfil", Lane = 0 }, steps[2] with { Group = "fulfil", Lane = 1 }],
+            });
+        }
+
+        var (saga, _) = await store.StartAsync(fresh, [], CancellationToken.None);
         await Saga(patience ?? TimeSpan.Zero, clock).RunAsync(saga, CancellationToken.None);
         return (await store.FindAsync(orderId, CancellationToken.None))!;
     }
 
-    private static SagaState NewSaga(string orderId, string mode = FlowModes.Hybrid)
+    private static SagaState NewSaga(string orderId, string mode = FlowModes.Hybrid, FlowDefinition? definition = null)
     {
         var shipped = ShippedFlows.Definition();
-        var flow = shipped with
+        var flow = definition ?? shipped with
         {
             Mode = mode,
             Steps = [.. shipped.Steps.Select(s => s with { Retry = new RetryDefinition { MaxAttempts = 2, BaseDelay = TimeSpan.FromMilliseconds(1) } })],
@@ -352,13 +406,15 @@ public sealed class OrderFulfillmentSagaTests : IDisposable
 
     private sealed class ScriptedHandler(OrderFulfillmentSagaTests test) : HttpMessageHandler
     {
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             var path = request.RequestUri!.AbsolutePath;
             lock (test.calls)
             {
                 test.calls.Add((path, request.Headers.GetValues("Idempotency-Key").Single()));
             }
+
+            await test.arrive(path);
 
             var status = test.answer(path);
             if (status == Refused)
@@ -371,10 +427,10 @@ public sealed class OrderFulfillmentSagaTests : IDisposable
                 throw new Polly.CircuitBreaker.BrokenCircuitException("The circuit is open (scripted)");
             }
 
-            return Task.FromResult(new HttpResponseMessage(status)
+            return new HttpResponseMessage(status)
             {
                 Content = new StringContent((int)status < 400 ? "{}" : "{\"detail\":\"scripted failure\"}"),
-            });
+            };
         }
     }
 }

@@ -55,6 +55,18 @@ public sealed record StepDefinition
     /// </summary>
     public ChoiceDefinition? Choice { get; init; }
 
+    /// <summary>
+    /// In the flows file only: this entry runs branches of steps side by side and joins them (see <see cref="ParallelDefinition"/>).
+    /// A saga's definition holds the branches' steps in line, each with its <see cref="Group"/> and <see cref="Lane"/>.
+    /// </summary>
+    public ParallelDefinition? Parallel { get; init; }
+
+    /// <summary>In a saga's definition: the parallel entry this step runs in (its name), if any.</summary>
+    public string? Group { get; init; }
+
+    /// <summary>In a saga's definition: the branch of <see cref="Group"/> this step runs in (0, 1, ...).</summary>
+    public int Lane { get; init; }
+
     /// <summary>A human approval instead of an operation: the order waits for an operator's decision (see <see cref="ApprovalDefinition"/>).</summary>
     public ApprovalDefinition? Approval { get; init; }
 

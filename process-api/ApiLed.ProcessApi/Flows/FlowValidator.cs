@@ -38,6 +38,7 @@ public static class FlowValidator
             }
 
             ValidateChoices(flow.Steps, $"{at}:Steps", Fail);
+            ValidateParallels(flow.Steps, $"{at}:Steps", Fail);
             var flat = FlattenedStep.Of(flow.Steps, $"{at}:Steps");
             var names = new HashSet<string>(StringComparer.Ordinal);
             var emitters = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -385,6 +386,75 @@ public static class FlowValidator
             else if (template.Expressions.Select(e => e.Path).OfType<IReadOnlyList<string>>().FirstOrDefault(p => p is ["steps", ..] && !earlier.Contains(p[1])) is { } read)
             {
                 fail($"{stepAt}:Wait:Until reads step '{read[1]}', which does not always run before step '{step.Name}'.");
+            }
+        }
+    }
+
+    /// <summary>Parallel entries have two branches or more, each of steps that call operations (no conditions, waits or nesting).</summary>
+    private static void ValidateParallels(IReadOnlyList<StepDefinition> steps, string at, Action<string> fail)
+    {
+        for (var i = 0; i < steps.Count; i++)
+        {
+            var step = steps[i];
+            var stepAt = $"{at}:{i}";
+            if (step.Group is not null || step.Lane != 0)
+            {
+                fail($"{stepAt}: Group and Lane are not settings of the flows file (the engine sets them for the steps of a Parallel entry).");
+            }
+
+            if (step.Choice is { } choice)
+            {
+                for (var b = 0; b < choice.Branches.Count; b++)
+                {
+                    ValidateParallels(choice.Branches[b].Steps, $"{stepAt}:Choice:Branches:{b}:Steps", fail);
+                }
+
+                ValidateParallels(choice.Otherwise, $"{stepAt}:Choice:Otherwise", fail);
+            }
+
+            if (step.Parallel is not { } parallel)
+            {
+                continue;
+            }
+
+            if (string.IsNullOrWhiteSpace(step.Name))
+            {
+                fail($"{stepAt}:Name is required: it names the parallel step in the saga's history.");
+            }
+
+            if (!string.IsNullOrEmpty(step.Operation) || step.Choice is not null || step.Approval is not null || step.Wait is not null
+                || step.Callback is not null || !string.IsNullOrWhiteSpace(step.When))
+            {
+                fail($"{stepAt}: a Parallel entry has a Name and Branches only (to run it on a condition, put it in a Choice branch).");
+            }
+
+            if (parallel.Branches.Count < 2)
+            {
+                fail($"{stepAt}:Parallel:Branches has {parallel.Branches.Count}; a parallel step needs two branches or more (one branch is just steps in a row).");
+            }
+
+            for (var b = 0; b < parallel.Branches.Count; b++)
+            {
+                var branchAt = $"{stepAt}:Parallel:Branches:{b}:Steps";
+                if (parallel.Branches[b].Steps.Count == 0)
+                {
+                    fail($"{branchAt} is empty; a branch runs at least one step.");
+                }
+
+                for (var s = 0; s < parallel.Branches[b].Steps.Count; s++)
+                {
+                    var inner = parallel.Branches[b].Steps[s];
+                    if (inner.Group is not null || inner.Lane != 0)
+                    {
+                        fail($"{branchAt}:{s}: Group and Lane are not settings of the flows file (the engine sets them).");
+                    }
+
+                    if (string.IsNullOrEmpty(inner.Operation) || inner.Choice is not null || inner.Parallel is not null || inner.Approval is not null
+                        || inner.Wait is not null || inner.Callback is not null || !string.IsNullOrWhiteSpace(inner.When))
+                    {
+                        fail($"{branchAt}:{s}: a step of a parallel branch calls an operation, unconditionally (no When, Choice, Parallel, Approval, Wait or Callback inside).");
+                    }
+                }
             }
         }
     }

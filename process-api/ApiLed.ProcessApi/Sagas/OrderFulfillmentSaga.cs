@@ -1,6 +1,7 @@
 using ApiLed.Contracts;
 using ApiLed.Messaging;
 using ApiLed.Sagas;
+using ApiLed.Sagas.Flows;
 using ApiLed.Sagas.Operations;
 using ApiLed.ServiceDefaults.Telemetry;
 using Microsoft.Extensions.Options;
@@ -46,6 +47,11 @@ public sealed class OrderFulfillmentSaga(
                     return;
                 case SagaAction.Finish finish:
                     changes.Add(SagaTransitions.Finish(saga, finish.Status));
+                    break;
+                case SagaAction.Execute { Definition.Group: { } group } when saga.Definition.Mode != FlowModes.Choreography:
+                    await SaveAsync(changes);
+                    await RunParallelAsync(saga, group, ct);
+                    changes = new SagaChangeSet(saga, time);
                     break;
                 case SagaAction.Execute execute:
                     // The start is recorded before the call (with the previous step's outcome, in one record), so an
@@ -101,6 +107,62 @@ public sealed class OrderFulfillmentSaga(
             if (SagaTransitions.Next(saga) is SagaAction.Finish settled)
             {
                 changes.Add(SagaTransitions.Finish(saga, settled.Status));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs the branches of a parallel step side by side, each its steps in order, and returns once every branch is done (the
+    /// join). Transitions are applied and recorded one at a time; calls run at the same time. A branch whose step fails stops,
+    /// and the others stop before their next step (the failure skipped it); what they did is compensated after the join, in
+    /// reverse, with the rest. After a restart the steps still pending or running are run again (same Idempotency-Keys).
+    /// </summary>
+    private async Task RunParallelAsync(SagaState saga, string group, CancellationToken ct)
+    {
+        using var turn = new SemaphoreSlim(1, 1);
+        var lanes = saga.Definition.Steps.Where(s => s.Group == group).GroupBy(s => s.Lane);
+        await Task.WhenAll(lanes.Select(lane => RunLaneAsync(saga, [.. lane], turn, ct)));
+    }
+
+    private async Task RunLaneAsync(SagaState saga, IReadOnlyList<StepDefinition> lane, SemaphoreSlim turn, CancellationToken ct)
+    {
+        foreach (var definition in lane)
+        {
+            var step = saga.Steps.Single(s => s.Name == definition.Name);
+            await turn.WaitAsync(CancellationToken.None);
+            try
+            {
+                if (saga.Status != SagaStatuses.Running || step.Status is not (StepStatuses.Pending or StepStatuses.Running))
+                {
+                    if (saga.Status != SagaStatuses.Running)
+                    {
+                        return; // a sibling failed: this branch goes no further
+                    }
+
+                    continue; // done before a restart
+                }
+
+                await SaveAsync(new SagaChangeSet(saga, time).Add(SagaTransitions.StartStep(saga, step, definition)));
+            }
+            finally
+            {
+                turn.Release();
+            }
+
+            var (outcome, attempts) = await executor.ExecuteAsync(saga, new SagaAction.Execute(step, definition), ct);
+            await turn.WaitAsync(CancellationToken.None);
+            try
+            {
+                await SaveAsync(new SagaChangeSet(saga, time).Add(SagaTransitions.CompleteStep(saga, step, definition, outcome, attempts, time.GetUtcNow())));
+            }
+            finally
+            {
+                turn.Release();
+            }
+
+            if (outcome is not StepOutcome.Succeeded)
+            {
+                return;
             }
         }
     }
