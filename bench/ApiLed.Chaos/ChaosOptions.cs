@@ -42,6 +42,10 @@ internal sealed record ChaosOptions
           --duration SECONDS      spread the orders over this long (default: as long as the faults take)
           --broker-outage SECONDS how long broker-app-stop keeps the broker app down (default 20)
           --kill-system NAME      the system API system-kill kills: inventory (default) or shipping
+          --approvals             orders of 1,500.00 (one in ten) wait for an operator's approval: the shipped default
+                                  flow's step, run in --mode; the tool, as an operator through the gateway, approves
+                                  half, rejects three in ten and leaves two in ten to the deadline
+          --approval-deadline SECONDS  the approval step's deadline in this run (default 30; the shipped one is 24 h)
           --settle-timeout SECONDS  longest wait for the orders to settle, before and after the operator's retries (default 120)
           --report FILE           also write the report as JSON
           --data-dir DIR          where the layer's stores, logs and broker node live (default: a new temp folder)
@@ -64,6 +68,8 @@ internal sealed record ChaosOptions
     public TimeSpan? Duration { get; init; }
     public TimeSpan BrokerOutage { get; init; } = TimeSpan.FromSeconds(20);
     public string KillSystem { get; init; } = "inventory";
+    public bool Approvals { get; init; }
+    public TimeSpan ApprovalDeadline { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan SettleTimeout { get; init; } = TimeSpan.FromSeconds(120);
     public string? ReportPath { get; init; }
     public string? DataDirectory { get; init; }
@@ -85,10 +91,28 @@ internal sealed record ChaosOptions
         [FaultKind.ProcessKill, FaultKind.BillingKill, FaultKind.BrokerAppStop, FaultKind.SystemKill, FaultKind.BrokerRestart];
 
     /// <summary>The layer the tool starts for this run.</summary>
-    public LayerSettings Layer => new() { OrderFlow = OrderFlow, BillingProxy = BillingFaults, WireMockJar = WireMockJar, Build = Build };
+    public LayerSettings Layer => new()
+    {
+        OrderFlow = OrderFlow, BillingProxy = BillingFaults, WireMockJar = WireMockJar, Build = Build,
+        Environment = Approvals
+            ? new Dictionary<LayerService, IReadOnlyDictionary<string, string>>
+            {
+                // The shipped default flow (reserve → approve-large-order → charge → ship) in the run's mode, with a short deadline.
+                [LayerService.ProcessApi] = new Dictionary<string, string>
+                {
+                    [$"Flows__Definitions__{ApprovalFlow}__Mode"] = Mode,
+                    [$"Flows__Definitions__{ApprovalFlow}__Steps__1__Approval__Deadline"] = ApprovalDeadline.ToString("c", CultureInfo.InvariantCulture),
+                    ["Saga__RecoveryInterval"] = "00:00:02",
+                },
+            }
+            : new Dictionary<LayerService, IReadOnlyDictionary<string, string>>(),
+    };
 
-    /// <summary>The value of <c>Flows__OrderFlow</c> that runs the reference flow in <see cref="Mode"/>.</summary>
-    public string OrderFlow => Mode switch
+    /// <summary>The shipped default flow, whose second step asks an operator to approve orders above 1,000.00.</summary>
+    public const string ApprovalFlow = "order-fulfillment";
+
+    /// <summary>The value of <c>Flows__OrderFlow</c> that runs the reference flow (with <see cref="Approvals"/>, the default flow) in <see cref="Mode"/>.</summary>
+    public string OrderFlow => Approvals ? ApprovalFlow : Mode switch
     {
         "orchestration" => "order-fulfillment-orchestrated",
         "choreography" => "order-fulfillment-choreographed",
@@ -117,6 +141,8 @@ internal sealed record ChaosOptions
                 "--faults" => ParseFaults(options, Value(), ref faultsGiven),
                 "--duration" => options with { Duration = TimeSpan.FromSeconds(Number(1)) },
                 "--broker-outage" => options with { BrokerOutage = TimeSpan.FromSeconds(Number(1)) },
+                "--approvals" => options with { Approvals = true },
+                "--approval-deadline" => options with { ApprovalDeadline = TimeSpan.FromSeconds(Number(1)) },
                 "--kill-system" => options with { KillSystem = OneOf(Value(), "--kill-system", "inventory", "shipping") },
                 "--settle-timeout" => options with { SettleTimeout = TimeSpan.FromSeconds(Number(10)) },
                 "--report" => options with { ReportPath = Path.GetFullPath(Value()) },

@@ -46,6 +46,17 @@ internal sealed class ChaosReport
         Add("declined card: completed / failed", ByKind(OrderKind.Declined));
         Add("unserved country (AQ): completed / failed", ByKind(OrderKind.Unserved));
         Add($"scarce SKU (stock {OrderMix.ScarceStock}): completed / failed", ByKind(OrderKind.Scarce));
+        if (accepted.Any(r => r.Planned.Kind == OrderKind.Large))
+        {
+            string ByPlan(ApprovalPlan plan) =>
+                $"{accepted.Count(r => r.Planned.Approval == plan && r.Final?.Status == SagaStatuses.Completed)} / {accepted.Count(r => r.Planned.Approval == plan && r.Final?.Status == SagaStatuses.Failed)}";
+            Add("large, approved by the operator: completed / failed", ByPlan(ApprovalPlan.Approve));
+            Add("large, rejected by the operator: completed / failed", ByPlan(ApprovalPlan.Reject));
+            Add("large, left to the deadline: completed / failed", ByPlan(ApprovalPlan.Undecided));
+            Add("approval decisions taken (200) / too late (409)",
+                $"{accepted.Count(r => r.ApprovalAnswer == 200)} / {accepted.Count(r => r.ApprovalAnswer == 409)}");
+        }
+
         Add("operator retries of parked sagas (answered 202)", $"{operatorRetries.Sent} ({operatorRetries.Accepted})");
         Add("billing: charged - refunded (cents)", net);
         Add("sum of completed totals (cents)", accepted.Where(r => r.Final?.Status == SagaStatuses.Completed).Sum(r => r.Final!.TotalCents));

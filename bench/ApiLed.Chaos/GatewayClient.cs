@@ -103,6 +103,47 @@ internal sealed class GatewayClient : IDisposable
         }
     }
 
+    /// <summary>The order ids waiting for an approval (<c>GET /api/v1/approvals</c> as an operator); null when the gateway gave no usable answer.</summary>
+    public async Task<IReadOnlyList<string>?> ListApprovalsAsync(CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "api/v1/approvals");
+        request.Headers.Add("X-Api-Key", _endpoints.OperatorKey);
+        try
+        {
+            using var response = await _http.SendAsync(request, ct);
+            if (!response.IsSuccessStatusCode)
+            {
+                return null;
+            }
+
+            using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
+            return [.. body.RootElement.EnumerateArray().Select(a => a.GetProperty("orderId").GetString()!)];
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException && !ct.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>An operator's approval or rejection of an order (one attempt); the status code, 0 when there was no answer.</summary>
+    public async Task<int> DecideApprovalAsync(string orderId, bool approve, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/v1/approvals/{orderId}/{(approve ? "approve" : "reject")}")
+        {
+            Content = JsonContent.Create(new { by = "chaos-desk", reason = approve ? "checked by the chaos tool" : "refused by the chaos tool" }),
+        };
+        request.Headers.Add("X-Api-Key", _endpoints.OperatorKey);
+        try
+        {
+            using var response = await _http.SendAsync(request, ct);
+            return (int)response.StatusCode;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            return 0;
+        }
+    }
+
     /// <summary>The flow new orders run and its mode, from the operators' flow view (for a running layer); null when unavailable.</summary>
     public async Task<string?> DescribeOrderFlowAsync(CancellationToken ct)
     {

@@ -17,6 +17,7 @@ internal static class InvariantChecker
     public const string Accepted = "every order sent got a 202";
     public const string Settled = "records stop changing once every order is terminal";
     public const string NoStrays = "every record belongs to an order that got a 202";
+    public const string ApprovalsKept = "every approval decision is kept";
 
     /// <param name="ownLayer">The tool started the layer, so every record in it must be one of the run's orders.</param>
     public static List<Violation> Check(IReadOnlyList<OrderRecord> records, OrderMix mix, SystemSnapshot snapshot,
@@ -84,6 +85,11 @@ internal static class InvariantChecker
                 default:
                     violations.Add(new(Terminal, id, $"{status ?? "never read"} after settling ({r.Planned.Kind}); {Records()}"));
                     break;
+            }
+
+            if (ApprovalDesk.Broken(r) is { } broken)
+            {
+                violations.Add(new(ApprovalsKept, id, $"{broken}; {Records()}"));
             }
 
             var expectedNet = status == SagaStatuses.Completed ? total : 0;

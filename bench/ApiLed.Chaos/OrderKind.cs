@@ -1,6 +1,6 @@
 namespace ApiLed.Chaos;
 
-/// <summary>The four kinds of order in the mix.</summary>
+/// <summary>The kinds of order in the mix.</summary>
 internal enum OrderKind
 {
     /// <summary>70 %: a good order that should complete.</summary>
@@ -11,6 +11,9 @@ internal enum OrderKind
 
     /// <summary>10 %: ships to <c>AQ</c>, which the carrier does not serve; shipping fails it after the charge.</summary>
     Unserved,
+
+    /// <summary>With <c>--approvals</c>, 10 % (taken from the ordinary ones): one unit of 1,500.00, which waits for an approval.</summary>
+    Large,
 
     /// <summary>10 %: one unit of the run's scarce SKU, of which there are only <see cref="OrderMix.ScarceStock"/>.</summary>
     Scarce,

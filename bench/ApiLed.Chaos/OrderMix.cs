@@ -4,8 +4,8 @@ using ApiLed.Contracts;
 namespace ApiLed.Chaos;
 
 /// <summary>
-/// The orders of a run, drawn from the seed: 70 % ordinary, 10 % declined card, 10 % to an unserved country, 10 %
-/// competing for a scarce SKU; about 5 % are sent a second time with the same Idempotency-Key. Every run uses SKUs of
+/// The orders of a run, drawn from the seed: 70 % ordinary (60 % with <c>--approvals</c>, and 10 % large orders that wait
+/// for an approval), 10 % declined card, 10 % to an unserved country, 10 % competing for a scarce SKU; about 5 % are sent a second time with the same Idempotency-Key. Every run uses SKUs of
 /// its own (created on the inventory API before the load), so runs repeat and can share a layer with other traffic.
 /// </summary>
 internal sealed class OrderMix
@@ -34,17 +34,22 @@ internal sealed class OrderMix
 
     public IReadOnlyList<PlannedOrder> Orders { get; }
 
-    public static OrderMix Create(int count, int seed, string runId)
+    /// <summary>The price of the large orders' SKU: above the 1,000.00 from which the default flow asks for an approval.</summary>
+    public const long LargePriceCents = 150_000;
+
+    public static OrderMix Create(int count, int seed, string runId, bool approvals = false)
     {
         var random = new Random(seed);
         var mug = $"CHAOS-{runId}-MUG";
         var tee = $"CHAOS-{runId}-TEE";
+        var piano = $"CHAOS-{runId}-PIANO";
         var last = $"CHAOS-{runId}-LAST";
         var ample = 2 * count + 10; // an order takes at most 2 units of each
         PutStockRequest[] stock =
         [
             new("Chaos mug", 1250, ample),
             new("Chaos tee", 1999, ample),
+            new("Chaos piano", LargePriceCents, ample),
             new("Chaos last one", 4900, ScarceStock),
         ];
 
@@ -53,6 +58,7 @@ internal sealed class OrderMix
         {
             kinds[i] = (i * 10 / count) switch
             {
+                6 when approvals => OrderKind.Large,
                 7 => OrderKind.Declined,
                 8 => OrderKind.Unserved,
                 9 => OrderKind.Scarce,
@@ -66,8 +72,8 @@ internal sealed class OrderMix
         for (var i = 0; i < count; i++)
         {
             var kind = kinds[i];
-            List<OrderLine> lines = kind == OrderKind.Scarce
-                ? [new(last, 1)]
+            List<OrderLine> lines = kind == OrderKind.Scarce ? [new(last, 1)]
+                : kind == OrderKind.Large ? [new(piano, 1)]
                 : random.Next(3) switch
                 {
                     0 => [new(mug, random.Next(1, 3))],
@@ -89,9 +95,18 @@ internal sealed class OrderMix
                 },
             };
             TimeSpan? replayAfter = replays.Contains(i) ? TimeSpan.FromMilliseconds(random.Next(1000, 8000)) : null;
-            orders.Add(new PlannedOrder(i, kind, $"chaos-{runId}-{i:D5}", JsonSerializer.Serialize(body, JsonSerializerOptions.Web), lines, replayAfter));
+            var decision = kind != OrderKind.Large ? ApprovalPlan.None : random.Next(10) switch
+            {
+                < 5 => ApprovalPlan.Approve,
+                < 8 => ApprovalPlan.Reject,
+                _ => ApprovalPlan.Undecided,
+            };
+            orders.Add(new PlannedOrder(i, kind, $"chaos-{runId}-{i:D5}", JsonSerializer.Serialize(body, JsonSerializerOptions.Web), lines, replayAfter)
+            {
+                Approval = decision,
+            });
         }
 
-        return new OrderMix(runId, stock, [mug, tee, last], orders);
+        return new OrderMix(runId, stock, [mug, tee, piano, last], orders);
     }
 }

@@ -29,6 +29,9 @@ internal sealed class OrderRecord(PlannedOrder planned)
     /// <summary>The last status read from the experience API.</summary>
     public OrderView? Final { get; set; }
 
+    /// <summary>The tool's operator decided its approval (the answer's status code: 200 taken, 409 not waiting any more).</summary>
+    public int? ApprovalAnswer { get; set; }
+
     /// <summary>The operator retried its parked saga (the answer's status code).</summary>
     public int? OperatorRetry { get; set; }
 

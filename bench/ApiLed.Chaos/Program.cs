@@ -27,7 +27,7 @@ void Say(string line) => Console.WriteLine(line);
 var whole = Stopwatch.StartNew();
 var runId = DateTime.UtcNow.ToString("MMddHHmmss", CultureInfo.InvariantCulture) + Random.Shared.Next(256).ToString("x2", CultureInfo.InvariantCulture);
 var folder = options.DataDirectory ?? Path.Combine(Path.GetTempPath(), "apiled-chaos", $"{runId}-{options.Mode}");
-var mix = OrderMix.Create(options.Orders, options.Seed, runId);
+var mix = OrderMix.Create(options.Orders, options.Seed, runId, options.Approvals);
 var records = mix.Orders.Select(o => new OrderRecord(o)).ToList();
 LayerProcesses? layer = null;
 var keepData = options.KeepData;
@@ -57,7 +57,8 @@ try
 
     using var gateway = new GatewayClient(endpoints);
     using var systems = new SystemRecords(endpoints);
-    var mode = options.UseRunning ? await gateway.DescribeOrderFlowAsync(ct) ?? "as configured on the running layer" : $"{options.Mode} ({options.OrderFlow})";
+    var mode = options.UseRunning ? await gateway.DescribeOrderFlowAsync(ct) ?? "as configured on the running layer"
+        : $"{options.Mode} ({options.OrderFlow}{(options.Approvals ? $", approvals above 1,000.00 decided by the tool, deadline {options.ApprovalDeadline.TotalSeconds:0} s" : "")})";
     var report = new ChaosReport
     {
         Title = $"ApiLed chaos run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC: mode {mode}, {options.Orders} orders, concurrency {options.Concurrency}, " +
@@ -71,6 +72,8 @@ try
     var load = new OrderLoad(gateway, options.Concurrency, Say);
     Say($"placing {options.Orders} orders over {schedule.LoadWindow.TotalSeconds:0} s{(options.Faults.Count + (options.BillingFaults ? 1 : 0) > 0 ? " while injecting faults" : "")}...");
     var clock = Stopwatch.StartNew();
+    using var stopDesk = CancellationTokenSource.CreateLinkedTokenSource(ct);
+    var desk = options.Approvals ? new ApprovalDesk(gateway, records, Say).RunAsync(stopDesk.Token) : Task.CompletedTask;
     var faults = schedule.RunAsync(layer, clock, Say, ct);
     await load.RunAsync(records, schedule.LoadWindow, clock, ct);
     await faults;
@@ -82,6 +85,8 @@ try
     var settlement = new Settlement(gateway, Say);
     await settlement.SettleAsync(records, options.SettleTimeout, clock, ct);
     var settledAfter = clock.Elapsed;
+    await stopDesk.CancelAsync();
+    await desk;
 
     // 4. The checks, against the system APIs' own records.
     var (snapshot, stillChanging) = await systems.ReadSettledAsync(TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(30), ct);

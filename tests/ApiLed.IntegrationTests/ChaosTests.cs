@@ -18,16 +18,17 @@ public sealed class ChaosTests(ITestOutputHelper output)
     private static readonly TimeSpan RunLimit = TimeSpan.FromMinutes(9);
 
     [Theory]
-    [InlineData("orchestration")]
-    [InlineData("hybrid")]
-    [InlineData("choreography")]
-    public async Task Short_chaos_run_keeps_every_invariant(string mode)
+    [InlineData("orchestration", false)]
+    [InlineData("hybrid", false)]
+    [InlineData("choreography", false)]
+    [InlineData("choreography", true)] // the default flow's approval step; the tool approves, rejects, or leaves to the deadline
+    public async Task Short_chaos_run_keeps_every_invariant(string mode, bool approvals)
     {
         var folder = Path.Combine(Path.GetTempPath(), "apiled-tests", $"chaos-{mode}-{Guid.NewGuid():N}"[..32]);
         var reportPath = Path.Combine(folder, "report.json");
         var (exitCode, log) = await RunChaosAsync(
             ["--mode", mode, "--orders", "300", "--faults", "once", "--seed", "7", "--settle-timeout", "90", "--no-build",
-             "--data-dir", Path.Combine(folder, "layer"), "--report", reportPath]);
+             "--data-dir", Path.Combine(folder, "layer"), "--report", reportPath, .. approvals ? new[] { "--approvals", "--approval-deadline", "20" } : []]);
         output.WriteLine(log);
 
         Assert.True(File.Exists(reportPath), $"The chaos run wrote no report (exit code {exitCode}):{Environment.NewLine}{log}");
@@ -38,6 +39,16 @@ public sealed class ChaosTests(ITestOutputHelper output)
         Assert.True(violations.Count == 0, $"{violations.Count} violations in {mode}:{Environment.NewLine}{string.Join(Environment.NewLine, violations.Take(40))}{Environment.NewLine}{log}");
         Assert.Equal(300, report.RootElement.GetProperty("accepted").GetInt32());
         Assert.Equal(0, report.RootElement.GetProperty("unsettled").GetInt32());
+        if (approvals)
+        {
+            // Some approvals were taken by the tool's operator, and large orders both completed (approved) and failed (rejected).
+            string Figure(string name) => report.RootElement.GetProperty("figures").EnumerateArray()
+                .Single(f => f.GetProperty("figure").GetString() == name).GetProperty("value").GetString()!;
+            Assert.NotEqual("0", Figure("approval decisions taken (200) / too late (409)").Split(" / ")[0]);
+            Assert.NotEqual("0", Figure("large, approved by the operator: completed / failed").Split(" / ")[0]);
+            Assert.NotEqual("0", Figure("large, rejected by the operator: completed / failed").Split(" / ")[1]);
+        }
+
         Assert.All(report.RootElement.GetProperty("faults").EnumerateArray(), f => Assert.True(
             f.GetProperty("error").ValueKind == JsonValueKind.Null, $"fault {f.GetProperty("name").GetString()} failed: {f.GetProperty("error")}"));
         Assert.Equal(0, exitCode);
