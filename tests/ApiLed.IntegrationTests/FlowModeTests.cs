@@ -202,7 +202,8 @@ public sealed class ChoreographyModeTests(ChoreographyModeTests.Fixture layer) :
 
         Assert.Equal(["choreography.tracker"], fromEvents["process.saga-tracker"]);
         // The status read model takes the saga's own events, not the step events (each would be one more delivery).
-        Assert.Equal(["order.approval-decided", "order.awaiting-approval", "order.completed", "order.failed", "order.needs-attention", "order.processing"],
+        Assert.Equal(["order.approval-decided", "order.awaiting-approval", "order.cancelled", "order.cancelling", "order.completed", "order.failed",
+                "order.needs-attention", "order.processing"],
             fromEvents["experience.order-status"].Order(StringComparer.Ordinal));
     }
 

@@ -1,6 +1,6 @@
 using ApiLed.Billing.Api;
 using ApiLed.Billing.Api.Apis;
-using ApiLed.Sagas;
+using ApiLed.Sagas.Participants;
 using ApiLed.ServiceDefaults.Hosting;
 
 var builder = ServiceDefaultsExtensions.CreateBuilder(args);

@@ -1,6 +1,6 @@
 using ApiLed.Inventory.Api;
 using ApiLed.Inventory.Api.Apis;
-using ApiLed.Sagas;
+using ApiLed.Sagas.Participants;
 using ApiLed.ServiceDefaults.Hosting;
 
 var builder = ServiceDefaultsExtensions.CreateBuilder(args);

@@ -1,6 +1,6 @@
 using ApiLed.Risk.Api;
 using ApiLed.Risk.Api.Apis;
-using ApiLed.Sagas;
+using ApiLed.Sagas.Participants;
 using ApiLed.ServiceDefaults.Hosting;
 
 var builder = ServiceDefaultsExtensions.CreateBuilder(args);

@@ -1,4 +1,4 @@
-using ApiLed.Sagas;
+using ApiLed.Sagas.Participants;
 using ApiLed.ServiceDefaults.Hosting;
 using ApiLed.Shipping.Api;
 using ApiLed.Shipping.Api.Apis;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 
-namespace ApiLed.Sagas.Operations;
+namespace ApiLed.Sagas.Flows;
 
 /// <summary>
 /// A condition of the flow language: comparisons of expressions (<see cref="FlowExpression"/> paths and literals)

@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace ApiLed.Sagas;
+namespace ApiLed.Sagas.Participants;
 
 /// <summary>Which system a participant acts for, by the name the flows file gives it (e.g. "billing").</summary>
 public sealed record ParticipantIdentity(string System)
@@ -61,41 +61,39 @@ public sealed class ChoreographyParticipant(
             return MessageDisposition.Ack;
         }
 
-        var messages = new List<OutboundMessage>();
+        // The start of a step is not told (the outcome is): it is applied, and the outcome's change set carries the saga on.
+        var changes = new SagaChangeSet(saga, time);
         switch (action)
         {
             case SagaAction.Execute execute:
                 SagaTransitions.StartStep(saga, execute.Step, execute.Definition);
                 var (outcome, attempts) = await executor.ExecuteAsync(saga, execute, ct);
-                Record(saga, SagaTransitions.CompleteStep(saga, execute.Step, execute.Definition, outcome, attempts, time.GetUtcNow()), messages);
+                changes.Add(SagaTransitions.CompleteStep(saga, execute.Step, execute.Definition, outcome, attempts, time.GetUtcNow()));
                 break;
             case SagaAction.Compensate undo:
                 SagaTransitions.StartCompensation(undo.Step, undo.Definition);
                 var (undone, tries) = await executor.CompensateAsync(saga, undo, options.Value.Compensation, ct);
-                Record(saga, SagaTransitions.CompleteCompensation(saga, undo.Step, undo.Definition, undone, tries), messages);
+                changes.Add(SagaTransitions.CompleteCompensation(saga, undo.Step, undo.Definition, undone, tries));
                 break;
         }
 
         if (SagaTransitions.Next(saga) is SagaAction.Finish finish)
         {
-            Record(saga, SagaTransitions.Finish(saga, finish.Status), messages);
+            changes.Add(SagaTransitions.Finish(saga, finish.Status));
+        }
+
+        foreach (var (transition, _, version) in changes.Transitions)
+        {
+            logger.LogInformation("Choreographed saga {OrderId} v{Version}: {Kind} {Step} {Detail}", saga.OrderId, version,
+                transition.Kind, transition.Step, transition.Detail);
         }
 
         // Not confirmed in time: the exception returns the event to the queue, and its redelivery repeats the
         // (idempotent) call and this publish with the same message ids.
         var now = time.GetUtcNow();
-        (await publisher.PublishAsync([.. messages.Select(m => BrokerMessage.From(m, now))], ct)).ThrowIfNotAllConfirmed();
+        (await publisher.PublishAsync([.. changes.Messages.Select(m => BrokerMessage.From(m, now))], ct)).ThrowIfNotAllConfirmed();
+        saga.Version = changes.Version;
         await inbox.RecordAsync(identity.Consumer, message.MessageId, ct);
         return MessageDisposition.Ack;
-    }
-
-    private void Record(SagaState saga, SagaTransition transition, List<OutboundMessage> messages)
-    {
-        saga.UpdatedAt = time.GetUtcNow();
-        var version = saga.Version + 1;
-        messages.AddRange(SagaTransitions.MessagesFor(saga, transition, version));
-        saga.Version = version;
-        logger.LogInformation("Choreographed saga {OrderId} v{Version}: {Kind} {Step} {Detail}", saga.OrderId, version,
-            transition.Kind, transition.Step, transition.Detail);
     }
 }

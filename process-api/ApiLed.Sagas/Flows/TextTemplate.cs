@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 
-namespace ApiLed.Sagas.Operations;
+namespace ApiLed.Sagas.Flows;
 
 /// <summary>
 /// Text with <c>${expression}</c> parts (see <see cref="FlowExpression"/>); <c>$$</c> is a literal <c>$</c>.

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 
-namespace ApiLed.Sagas.Operations;
+namespace ApiLed.Sagas.Flows;
 
 /// <summary>
 /// An expression of the flow language, as written inside <c>${…}</c>:

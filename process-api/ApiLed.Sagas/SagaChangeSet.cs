@@ -1,12 +1,14 @@
 using ApiLed.Messaging;
 using ApiLed.Sagas;
 
-namespace ApiLed.ProcessApi.Sagas;
+namespace ApiLed.Sagas;
 
 /// <summary>
-/// Transitions of one saga decided one after the other and recorded together by <see cref="SagaStore.RecordAsync(SagaChangeSet, CancellationToken)"/>
-/// in one transaction: each with its own version, time, history line and events, each event a snapshot of the saga
-/// as that transition left it. The orchestrator records a saga's last step (or compensation) with its finish.
+/// The one owner of every change to a saga's state: each transition <see cref="SagaTransitions"/> decides is added here,
+/// which gives it its time, its version (the only place a version is raised) and its events, each a snapshot of the saga
+/// as that transition left it, and keeps its history line. The process API stores a change set in one transaction
+/// (<c>SagaStore.RecordAsync</c>: state, history and outbox together); a choreography participant publishes its messages.
+/// The orchestrator records a saga's last step (or compensation) with its finish, in one change set.
 /// </summary>
 public sealed class SagaChangeSet(SagaState saga, TimeProvider time)
 {

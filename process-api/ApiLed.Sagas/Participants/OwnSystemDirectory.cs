@@ -1,7 +1,7 @@
 using ApiLed.Sagas.Flows;
 using ApiLed.Sagas.Operations;
 
-namespace ApiLed.Sagas;
+namespace ApiLed.Sagas.Participants;
 
 /// <summary>
 /// A participant reaches one system: its own, through the HTTP client named <see cref="ClientName"/> (the service's

@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
-namespace ApiLed.Sagas;
+namespace ApiLed.Sagas.Participants;
 
 /// <summary>Settings of the choreography participant beside a system API (section <c>Choreography</c>).</summary>
 public sealed record ChoreographyOptions
