@@ -104,26 +104,8 @@ internal sealed class GatewayClient : IDisposable
     }
 
     /// <summary>The order ids waiting for an approval (<c>GET /api/v1/approvals</c> as an operator); null when the gateway gave no usable answer.</summary>
-    public async Task<IReadOnlyList<string>?> ListApprovalsAsync(CancellationToken ct)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "api/v1/approvals");
-        request.Headers.Add("X-Api-Key", _endpoints.OperatorKey);
-        try
-        {
-            using var response = await _http.SendAsync(request, ct);
-            if (!response.IsSuccessStatusCode)
-            {
-                return null;
-            }
-
-            using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
-            return [.. body.RootElement.EnumerateArray().Select(a => a.GetProperty("orderId").GetString()!)];
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException && !ct.IsCancellationRequested)
-        {
-            return null;
-        }
-    }
+    public Task<IReadOnlyList<string>?> ListApprovalsAsync(CancellationToken ct) =>
+        OperatorReadAsync<IReadOnlyList<string>>("api/v1/approvals", body => [.. body.EnumerateArray().Select(a => a.GetProperty("orderId").GetString()!)], ct);
 
     /// <summary>An operator's approval or rejection of an order (one attempt); the status code, 0 when there was no answer.</summary>
     public async Task<int> DecideApprovalAsync(string orderId, bool approve, CancellationToken ct)
@@ -145,9 +127,18 @@ internal sealed class GatewayClient : IDisposable
     }
 
     /// <summary>The flow new orders run and its mode, from the operators' flow view (for a running layer); null when unavailable.</summary>
-    public async Task<string?> DescribeOrderFlowAsync(CancellationToken ct)
+    public Task<string?> DescribeOrderFlowAsync(CancellationToken ct) => OperatorReadAsync("api/v1/flows", body =>
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "api/v1/flows");
+        var name = body.GetProperty("orderFlow").GetString();
+        var mode = body.GetProperty("flows").EnumerateArray()
+            .Where(f => f.GetProperty("name").GetString() == name).Select(f => f.GetProperty("mode").GetString()).FirstOrDefault();
+        return $"{mode} ({name})";
+    }, ct);
+
+    /// <summary>An operator's GET, its JSON answer read by <paramref name="read"/>; null when the gateway gave no usable answer.</summary>
+    private async Task<T?> OperatorReadAsync<T>(string path, Func<JsonElement, T> read, CancellationToken ct) where T : class
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
         request.Headers.Add("X-Api-Key", _endpoints.OperatorKey);
         try
         {
@@ -158,12 +149,10 @@ internal sealed class GatewayClient : IDisposable
             }
 
             using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
-            var name = body.RootElement.GetProperty("orderFlow").GetString();
-            var mode = body.RootElement.GetProperty("flows").EnumerateArray()
-                .Where(f => f.GetProperty("name").GetString() == name).Select(f => f.GetProperty("mode").GetString()).FirstOrDefault();
-            return $"{mode} ({name})";
+            return read(body.RootElement);
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException or InvalidOperationException && !ct.IsCancellationRequested)
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException or InvalidOperationException
+                                      && !ct.IsCancellationRequested)
         {
             return null;
         }
