@@ -35,8 +35,16 @@ public sealed class SagaStepExecutor(DeclaredOperations operations, StepPolicies
             ? Task.FromResult<(StepOutcome, int)>((new StepOutcome.Succeeded("nothing to undo"), 0))
             : CallAsync(saga, action.Step.Name, action.Definition.Compensation, policy.Timeout, policy.Retry, ct);
 
-    private Task<(StepOutcome Outcome, int Attempts)> CallAsync(SagaState saga, string step, string operation, TimeSpan timeout,
-        RetryDefinition retry, CancellationToken ct) =>
-        policies.ExecuteAsync(timeout, retry,
+    private async Task<(StepOutcome Outcome, int Attempts)> CallAsync(SagaState saga, string step, string operation, TimeSpan timeout,
+        RetryDefinition retry, CancellationToken ct)
+    {
+        var (outcome, attempts) = await policies.ExecuteAsync(timeout, retry,
             token => operations.ExecuteAsync(saga, step, operation, SagaTransitions.IdempotencyKey(saga, step, operation), token), ct);
+        if (attempts > 1)
+        {
+            SagaMetrics.Retries.Add(attempts - 1, new KeyValuePair<string, object?>("operation", operation));
+        }
+
+        return (outcome, attempts);
+    }
 }

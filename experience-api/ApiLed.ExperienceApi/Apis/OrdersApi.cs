@@ -124,6 +124,7 @@ public static class OrdersApi
                 http.Response.Headers[IdempotentRequests.ReplayedHeaderName] = "true";
                 return Accepted(http, replayed.Order, options.Value);
             case AcceptResult.Accepted accepted:
+                OrderMetrics.Accepted.Add(1, new KeyValuePair<string, object?>("partner", partner));
                 return Accepted(http, accepted.Order, options.Value);
             default:
                 throw new InvalidOperationException("Unexpected accept result.");

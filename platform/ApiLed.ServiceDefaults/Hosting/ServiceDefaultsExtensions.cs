@@ -87,6 +87,9 @@ public static class ServiceDefaultsExtensions
     /// <summary><c>/health/live</c> (the process answers) and <c>/health/ready</c> (its store and broker work).</summary>
     public static IEndpointRouteBuilder MapDefaultEndpoints(this IEndpointRouteBuilder app)
     {
+        var metrics = app.ServiceProvider.GetRequiredService<Telemetry.PrometheusMetrics>(); // listening from now on
+        app.MapGet("/metrics", () => Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"))
+            .ExcludeFromDescription();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteHealth })
             .ExcludeFromDescription();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains(ReadyTag), ResponseWriter = WriteHealth })

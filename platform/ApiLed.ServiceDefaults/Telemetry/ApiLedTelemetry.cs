@@ -23,7 +23,8 @@ public static class ApiLedTelemetry
 /// OpenTelemetry without the hosting package (not restorable here): the tracer and meter providers are built
 /// with the SDK, owned by the container and so disposed (flushed) when the host stops. Traces cover ASP.NET
 /// Core, HttpClient and ApiLed's own AMQP publish/consume spans. They are recorded and exported (OTLP) only when
-/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set; logs keep correlation ids either way.
+/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set; logs keep correlation ids either way; ApiLed's own metrics are always
+/// readable at <c>GET /metrics</c> (<see cref="PrometheusMetrics"/>).
 /// </summary>
 public static class TelemetryExtensions
 {
@@ -31,12 +32,22 @@ public static class TelemetryExtensions
     {
         builder.Logging.Configure(o => o.ActivityTrackingOptions =
             ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
-        builder.Logging.AddSimpleConsole(o =>
+        // One line per entry by default; JSON with Logging:Console:FormatterName=json (env Logging__Console__FormatterName), each
+        // entry with its scopes: the trace and span ids, and the correlation id.
+        builder.Logging.AddConsole();
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.SimpleConsoleFormatterOptions>(o =>
         {
             o.IncludeScopes = true;
             o.SingleLine = true;
             o.TimestampFormat = "HH:mm:ss.fff ";
         });
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.JsonConsoleFormatterOptions>(o =>
+        {
+            o.IncludeScopes = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+            o.UseUtcTimestamp = true;
+        });
+        builder.Services.AddSingleton<PrometheusMetrics>(); // GET /metrics, whatever the exporter settings
 
         // Without an OTLP endpoint nothing would receive the spans and metrics: no providers, so ASP.NET Core, HttpClient
         // and ApiLed's own sources have no listener and record nothing (measured: the bench's CPU per order).

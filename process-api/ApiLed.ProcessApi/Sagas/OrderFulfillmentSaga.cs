@@ -21,9 +21,6 @@ public sealed class OrderFulfillmentSaga(
     TimeProvider time,
     ILogger<OrderFulfillmentSaga> logger)
 {
-    private static readonly System.Diagnostics.Metrics.Counter<long> Outcomes =
-        ApiLedTelemetry.Meter.CreateCounter<long>("apiled.sagas.finished", description: "Sagas that reached a terminal status, by status.");
-
     public async Task RunAsync(SagaState saga, CancellationToken ct)
     {
         using var activity = ApiLedTelemetry.Source.StartActivity("saga " + saga.Flow);
@@ -43,7 +40,6 @@ public sealed class OrderFulfillmentSaga(
                 case SagaAction.Done:
                     await SaveAsync(changes);
                     activity?.SetTag("apiled.saga_status", saga.Status);
-                    Outcomes.Add(1, new KeyValuePair<string, object?>("status", saga.Status));
                     return;
                 case SagaAction.Finish finish:
                     changes.Add(SagaTransitions.Finish(saga, finish.Status));

@@ -58,8 +58,9 @@ public sealed partial class SagaStore(SqliteDatabase database, OutboxStore outbo
     }
 
     /// <summary>Creates the saga of an order, or returns the one that exists (a repeated command).</summary>
-    public Task<(SagaState Saga, bool Created)> StartAsync(SagaState fresh, IReadOnlyList<OutboundMessage> messages, CancellationToken ct) =>
-        database.WriteAsync(async (c, tx) =>
+    public async Task<(SagaState Saga, bool Created)> StartAsync(SagaState fresh, IReadOnlyList<OutboundMessage> messages, CancellationToken ct)
+    {
+        var started = await database.WriteAsync<(SagaState Saga, bool Created)>(async (c, tx) =>
         {
             if (await FindAsync(c, tx, fresh.OrderId, ct) is { } existing)
             {
@@ -100,6 +101,14 @@ public sealed partial class SagaStore(SqliteDatabase database, OutboxStore outbo
 
             return (fresh, true);
         }, ct);
+        if (started.Created)
+        {
+            SagaMetrics.Start(started.Saga);
+            SagaMetrics.Finish(started.Saga); // counts one cancelled before it started
+        }
+
+        return started;
+    }
 
     /// <summary>
     /// Records a transition of <paramref name="saga"/> (already applied to it by <see cref="SagaTransitions"/>): the new
@@ -150,6 +159,10 @@ public sealed partial class SagaStore(SqliteDatabase database, OutboxStore outbo
 
             return 0;
         }, ct);
+        if (changes.Transitions.Any(t => t.Transition.Kind is "saga-completed" or "saga-failed" or "saga-cancelled" or "saga-parked"))
+        {
+            SagaMetrics.Finish(saga);
+        }
     }
 
     /// <summary>

@@ -36,7 +36,11 @@ public sealed class SagaTracker(SagaStore store, CallbackDelivery callbacks, ILo
             message.RoutingKey == s.Events.Succeeded || message.RoutingKey == s.Events.Failed || message.RoutingKey == s.Events.Compensated);
         var failed = step is not null ? saga.Steps.FirstOrDefault(s => s.Name == step.Name)?.Error : saga.FailureReason;
         var entry = new SagaHistoryEntry(saga.UpdatedAt, "event " + message.RoutingKey, step?.Name, failed);
-        if (!await store.MirrorAsync(saga, entry, ct))
+        if (await store.MirrorAsync(saga, entry, ct))
+        {
+            SagaMetrics.Finish(saga); // the participants ended it (counted when the terminal event is first followed)
+        }
+        else
         {
             logger.LogDebug("Event {MessageId} is not newer than saga {OrderId} v{Version} held here", message.MessageId, saga.OrderId, saga.Version);
         }

@@ -1,0 +1,79 @@
+using System.Globalization;
+using System.Text.Json;
+using ApiLed.Contracts;
+using ApiLed.IntegrationTests.Infrastructure;
+using ApiLed.IntegrationTests.Support;
+
+namespace ApiLed.IntegrationTests;
+
+/// <summary>
+/// What operators read without a collector, against the real layer (the default flow, hybrid): <c>GET /metrics</c> on the
+/// services in the Prometheus text format, whose counts follow the orders; and logs as JSON when
+/// <c>Logging__Console__FormatterName=json</c> is set.
+/// </summary>
+public sealed class MetricsAndLogsTests(MetricsAndLogsTests.Fixture layer) : IClassFixture<MetricsAndLogsTests.Fixture>
+{
+    public sealed class Fixture : LayerFixture
+    {
+        protected override void Configure(LayerOptions options)
+        {
+            options.SetEnvironment(LayerService.ProcessApi, "Logging__Console__FormatterName", "json");
+            options.SetEnvironment(LayerService.ExperienceApi, "Logging__Console__FormatterName", "json");
+        }
+    }
+
+    /// <summary>The value of one series (its name and labels exactly as written), 0 when it is not there yet.</summary>
+    private static async Task<double> ReadAsync(HttpClient service, string series)
+    {
+        var text = await service.GetStringAsync("/metrics");
+        var line = text.Split('\n').FirstOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal));
+        return line is null ? 0 : double.Parse(line[(series.Length + 1)..], CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public async Task The_metrics_count_accepted_started_and_finished_orders_as_they_flow()
+    {
+        const string accepted = "apiled_orders_accepted_total{partner=\"test-partner\"}";
+        const string started = "apiled_sagas_started_total{flow=\"order-fulfillment\",mode=\"hybrid\"}";
+        const string completed = "apiled_sagas_finished_total{flow=\"order-fulfillment\",mode=\"hybrid\",status=\"completed\"}";
+        const string failed = "apiled_sagas_finished_total{flow=\"order-fulfillment\",mode=\"hybrid\",status=\"failed\"}";
+        const string durations = "apiled_saga_duration_milliseconds_count{flow=\"order-fulfillment\",mode=\"hybrid\",status=\"completed\"}";
+        var experience = layer.ExperienceApiClient;
+        var process = layer.ProcessApiClient;
+        var before = new[] { await ReadAsync(experience, accepted), await ReadAsync(process, started), await ReadAsync(process, completed),
+            await ReadAsync(process, failed), await ReadAsync(process, durations) };
+
+        var sku = LayerHttp.NewSku();
+        await layer.InventoryClient.SetStockAsync(sku, onHand: 5);
+        var good = await layer.GatewayClient.PlaceOrderAsync(LayerHttp.Order(sku));
+        var declined = await layer.GatewayClient.PlaceOrderAsync(LayerHttp.Order(sku, payment: LayerHttp.DecliningCard));
+        Assert.Equal(SagaStatuses.Completed, (await layer.GatewayClient.WaitForTerminalAsync(good)).Status);
+        Assert.Equal(SagaStatuses.Failed, (await layer.GatewayClient.WaitForTerminalAsync(declined)).Status);
+
+        var after = await Eventually.GetAsync(async () => new[] { await ReadAsync(experience, accepted), await ReadAsync(process, started),
+                await ReadAsync(process, completed), await ReadAsync(process, failed), await ReadAsync(process, durations) },
+            now => now[3] >= before[3] + 1, TimeSpan.FromSeconds(10), "the failed saga to be counted");
+        Assert.Equal([2, 2, 1, 1, 1], after.Zip(before, (a, b) => a - b));
+
+        var text = await process.GetStringAsync("/metrics");
+        Assert.Contains("# TYPE apiled_sagas_finished_total counter\n", text);
+        Assert.Contains("# TYPE apiled_saga_duration_milliseconds histogram\n", text);
+        using var response = await process.GetAsync("/metrics");
+        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Logs_are_json_lines_when_the_json_formatter_is_chosen()
+    {
+        var sku = LayerHttp.NewSku();
+        await layer.InventoryClient.SetStockAsync(sku, onHand: 2);
+        var orderId = await layer.GatewayClient.PlaceOrderAsync(LayerHttp.Order(sku));
+        await layer.GatewayClient.WaitForTerminalAsync(orderId);
+
+        var lines = layer.ProcessApi.OutputLines.Where(l => l.TrimStart().StartsWith('{')).ToList();
+        Assert.NotEmpty(lines);
+        var entries = lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.All(entries, e => Assert.True(e.TryGetProperty("LogLevel", out _) && e.TryGetProperty("Category", out _) && e.TryGetProperty("Message", out _), e.ToString()));
+        Assert.Contains(entries, e => e.GetProperty("Message").GetString()!.Contains(orderId, StringComparison.Ordinal));
+    }
+}
