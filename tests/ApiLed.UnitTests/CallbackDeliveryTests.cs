@@ -1,15 +1,12 @@
 using ApiLed.Contracts;
-using ApiLed.Messaging;
 using ApiLed.ProcessApi.Flows;
 using ApiLed.ProcessApi.Sagas;
 using ApiLed.Sagas;
 using ApiLed.Sagas.Flows;
 using ApiLed.Sagas.Operations;
-using ApiLed.ServiceDefaults.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace ApiLed.UnitTests;
 
@@ -22,21 +19,19 @@ public sealed class CallbackDeliveryTests : IDisposable
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
 
-    private readonly string folder = Directory.CreateTempSubdirectory("apiled-callback-").FullName;
+    private readonly TempSagaStore temp = new("apiled-callback-");
     private readonly SagaStore store;
     private readonly CallbackDelivery delivery;
 
     public CallbackDeliveryTests()
     {
-        var database = new SqliteDatabase(Options.Create(new StoreOptions { Path = Path.Combine(folder, "process.db") }));
-        store = new SagaStore(database, new OutboxStore(database, new OutboxSignal()), TimeProvider.System, NullLogger<SagaStore>.Instance);
-        store.InitializeAsync(CancellationToken.None).GetAwaiter().GetResult();
+        store = temp.Store;
         var runner = new SagaRunner(new ServiceCollection().BuildServiceProvider().GetRequiredService<IServiceScopeFactory>(), store,
             NullLogger<SagaRunner>.Instance);
         delivery = new CallbackDelivery(store, runner, TimeProvider.System, new StoppedLifetime());
     }
 
-    public void Dispose() => Directory.Delete(folder, recursive: true);
+    public void Dispose() => temp.Dispose();
 
     /// <summary>A choreographed saga (the participants drive it, so nothing here runs it) whose review step is under way.</summary>
     private async Task<SagaState> StartedAsync()

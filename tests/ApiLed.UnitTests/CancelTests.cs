@@ -1,13 +1,9 @@
 using ApiLed.Contracts;
-using ApiLed.Messaging;
 using ApiLed.ProcessApi.Flows;
 using ApiLed.ProcessApi.Sagas;
 using ApiLed.Sagas;
 using ApiLed.Sagas.Flows;
 using ApiLed.Sagas.Operations;
-using ApiLed.ServiceDefaults.Storage;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 
 namespace ApiLed.UnitTests;
 
@@ -21,9 +17,9 @@ public sealed class CancelTests : IDisposable
 
     private static readonly OrderCancellation ByPartner = new(T0.AddMinutes(1), "partner partner-a", "changed my mind");
 
-    private readonly string folder = Directory.CreateTempSubdirectory("apiled-cancel-").FullName;
+    private readonly TempSagaStore temp = new("apiled-cancel-");
 
-    public void Dispose() => Directory.Delete(folder, recursive: true);
+    public void Dispose() => temp.Dispose();
 
     private static SagaState Start(string mode = FlowModes.Orchestration, string? cancelUntil = "create-shipment")
     {
@@ -139,9 +135,7 @@ public sealed class CancelTests : IDisposable
     [Fact]
     public async Task A_cancel_that_comes_before_the_saga_makes_it_start_cancelled_with_nothing_done()
     {
-        var database = new SqliteDatabase(Options.Create(new StoreOptions { Path = Path.Combine(folder, "process.db") }));
-        var store = new SagaStore(database, new OutboxStore(database, new OutboxSignal()), TimeProvider.System, NullLogger<SagaStore>.Instance);
-        await store.InitializeAsync(CancellationToken.None);
+        var store = temp.Store;
 
         Assert.True(await store.CancelBeforeStartAsync(Order.OrderId, ByPartner, CancellationToken.None));
         var fresh = Start();
