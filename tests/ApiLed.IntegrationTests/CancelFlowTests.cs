@@ -157,6 +157,32 @@ public abstract class CancelFlowTests(LayerFixture layer)
         Assert.Equal(SagaStatuses.Cancelled, (await layer.GatewayClient.WaitForTerminalAsync(orderId)).Status);
     }
 
+    [Fact]
+    public async Task A_cancel_while_the_process_api_is_down_answers_503_changes_nothing_and_works_once_it_is_back()
+    {
+        var (orderId, receiver) = await PlaceHeldAsync();
+        await using var _ = receiver;
+
+        await layer.ProcessApi.StopAsync();
+        try
+        {
+            using var down = await CancelAsync(orderId);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
+            Assert.NotNull(down.Headers.RetryAfter);
+            Assert.EndsWith("/cancel-unavailable", (await down.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("type").GetString());
+            Assert.Equal("processing", (await layer.GatewayClient.GetOrderAsync(orderId)).Status);
+        }
+        finally
+        {
+            await layer.ProcessApi.RestartAsync();
+        }
+
+        Assert.Equal(RecordStatuses.Charged, (await layer.BillingClient.GetChargeAsync(orderId))!.Status); // nothing was undone
+        using var again = await CancelAsync(orderId); // the same cancel, sent again
+        Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+        Assert.Equal(SagaStatuses.Cancelled, (await layer.GatewayClient.WaitForTerminalAsync(orderId)).Status);
+    }
+
     /// <summary>reserve → charge → hold (a day, above 1,000.00) → ship in <paramref name="mode"/>, cancellable until the shipment.</summary>
     internal static void CancellableFlow(LayerFixture fixture, LayerOptions options, string mode)
     {
