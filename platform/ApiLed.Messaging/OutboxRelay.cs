@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using ApiLed.ServiceDefaults.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -22,6 +23,15 @@ public sealed partial class OutboxRelay(
         ApiLedTelemetry.Meter.CreateCounter<long>("apiled.outbox.published", description: "Messages the outbox relay published and the broker confirmed.");
 
     private DateTimeOffset nextPurge = DateTimeOffset.MinValue;
+
+    /// <summary>The outbox backlog and its oldest row's age, read when <c>/metrics</c> (or an exporter) asks.</summary>
+    private readonly ObservableGauge<long> backlog = ApiLedTelemetry.Meter.CreateObservableGauge<long>("apiled.outbox.backlog",
+        () => Backlog(outbox, time) is { } b ? [new Measurement<long>(b.Count)] : Array.Empty<Measurement<long>>(),
+        description: "Messages written to the outbox and not yet published.");
+
+    private readonly ObservableGauge<double> oldest = ApiLedTelemetry.Meter.CreateObservableGauge<double>("apiled.outbox.oldest_age",
+        () => Backlog(outbox, time) is { } b ? [new Measurement<double>(b.AgeSeconds)] : Array.Empty<Measurement<double>>(), unit: "s",
+        description: "How long the oldest message not yet published has waited in the outbox (0 when none waits).");
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => BrokerSession.RunAsync(
         async (connected, ct) =>
@@ -72,6 +82,20 @@ public sealed partial class OutboxRelay(
         if (purged > 0)
         {
             LogPurged(logger, purged, options.Value.OutboxRetention);
+        }
+    }
+
+    /// <summary>The backlog now, or null when the store cannot say (a scrape must not fail for it).</summary>
+    private static (long Count, double AgeSeconds)? Backlog(OutboxStore outbox, TimeProvider time)
+    {
+        try
+        {
+            var (count, first) = outbox.BacklogAsync(CancellationToken.None).GetAwaiter().GetResult();
+            return (count, first is { } at ? Math.Max(0, (time.GetUtcNow() - at).TotalSeconds) : 0);
+        }
+        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException or ObjectDisposedException)
+        {
+            return null;
         }
     }
 

@@ -76,6 +76,15 @@ public sealed class OutboxStore
     public Task<long> PendingCountAsync(CancellationToken ct) => database.ReadAsync(connection =>
         connection.ScalarAsync<long>("SELECT COUNT(*) FROM outbox WHERE published_at IS NULL", null, ct), ct);
 
+    /// <summary>The rows not yet published: how many, and when the oldest was written (null when there is none).</summary>
+    public Task<(long Count, DateTimeOffset? Oldest)> BacklogAsync(CancellationToken ct) => database.ReadAsync(async connection =>
+    {
+        var rows = await connection.QueryAsync("SELECT COUNT(*), MIN(created_at) FROM outbox WHERE published_at IS NULL",
+            r => (r.GetInt64(0), r.IsDBNull(1) ? (DateTimeOffset?)null : DateTimeOffset.Parse(r.GetString(1), System.Globalization.CultureInfo.InvariantCulture)),
+            null, ct);
+        return rows.Count == 0 ? (0L, (DateTimeOffset?)null) : rows[0];
+    }, ct);
+
     /// <summary>Marks rows published; one statement text whatever the batch (the sequences go as a JSON array), so the writer keeps it prepared.</summary>
     public Task MarkPublishedAsync(IReadOnlyCollection<long> sequences, CancellationToken ct) =>
         sequences.Count == 0 ? Task.CompletedTask : database.WriteAsync(async (connection, transaction) =>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net.Http.Json;
 using System.Text.Json;
 using ApiLed.Contracts;
 using ApiLed.IntegrationTests.Infrastructure;
@@ -56,10 +57,31 @@ public sealed class MetricsAndLogsTests(MetricsAndLogsTests.Fixture layer) : ICl
         Assert.Equal([2, 2, 1, 1, 1], after.Zip(before, (a, b) => a - b));
 
         var text = await process.GetStringAsync("/metrics");
+        Assert.Contains("\napiled_outbox_backlog ", text); // both services relay an outbox: its backlog and oldest age, read when scraped
+        Assert.Contains("\napiled_outbox_oldest_age_seconds ", await experience.GetStringAsync("/metrics"));
         Assert.Contains("# TYPE apiled_sagas_finished_total counter\n", text);
         Assert.Contains("# TYPE apiled_saga_duration_milliseconds histogram\n", text);
         using var response = await process.GetAsync("/metrics");
         Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Pending_approvals_are_counted_by_group_until_decided()
+    {
+        const string pending = "apiled_approvals_pending{group=\"order-approvers\"}";
+        var sku = LayerHttp.NewSku();
+        await layer.InventoryClient.SetStockAsync(sku, onHand: 2, unitPriceCents: 150_000); // above 1,000.00: the default flow asks
+        var orderId = await layer.GatewayClient.PlaceOrderAsync(LayerHttp.Order(sku));
+
+        await Eventually.GetAsync(() => ReadAsync(layer.ProcessApiClient, pending), v => v == 1, TimeSpan.FromSeconds(30), "one pending approval");
+        using var operatorClient = layer.CreateGatewayClient(TestPartners.Operator.Key);
+        using (var approve = await operatorClient.PostAsJsonAsync($"/api/v1/approvals/{orderId}/approve", new { by = "ops-ann", reason = "metrics" }))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, approve.StatusCode);
+        }
+
+        Assert.Equal(0, await ReadAsync(layer.ProcessApiClient, pending));
+        Assert.Equal(SagaStatuses.Completed, (await layer.GatewayClient.WaitForTerminalAsync(orderId)).Status);
     }
 
     [Fact]

@@ -39,6 +39,12 @@ public sealed class OutboxStoreTests : IDisposable
         Assert.Equal(0, await outbox.PurgePublishedAsync(DateTimeOffset.UtcNow.AddHours(-1), CancellationToken.None));
         Assert.Equal(2, await outbox.PurgePublishedAsync(DateTimeOffset.UtcNow.AddSeconds(1), CancellationToken.None));
         Assert.Equal(1, await outbox.PendingCountAsync(CancellationToken.None));
+
+        var (count, oldest) = await outbox.BacklogAsync(CancellationToken.None);
+        Assert.Equal(1, count);
+        Assert.Equal(pending[2].CreatedAt, oldest);
+        await outbox.MarkPublishedAsync([pending[2].Sequence], CancellationToken.None);
+        Assert.Equal((0L, (DateTimeOffset?)null), await outbox.BacklogAsync(CancellationToken.None));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using ApiLed.ProcessApi.Sagas;
 using ApiLed.Sagas;
 using ApiLed.ServiceDefaults.Hosting;
+using ApiLed.ServiceDefaults.Telemetry;
 
 namespace ApiLed.ProcessApi.Apis;
 
@@ -10,6 +11,9 @@ public static class ApprovalsApi
     public static IEndpointRouteBuilder MapApprovalsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v1/approvals").WithTags("Approvals");
+        var store = app.ServiceProvider.GetRequiredService<SagaStore>();
+        ApiLedTelemetry.Meter.CreateObservableGauge<long>("apiled.approvals.pending", () => PendingCount(store),
+            description: "Orders waiting for a person's approval, by group.");
 
         api.MapGet("/", async (SagaStore store, CancellationToken ct) =>
                 TypedResults.Ok((await store.WaitingAsync(ct)).Select(Pending).OfType<PendingApprovalView>().ToList()))
@@ -32,6 +36,21 @@ public static class ApprovalsApi
         }
 
         return app;
+    }
+
+    /// <summary>The approvals waiting now, by group, read when <c>/metrics</c> (or an exporter) asks; none when the store cannot say.</summary>
+    private static IEnumerable<System.Diagnostics.Metrics.Measurement<long>> PendingCount(SagaStore store)
+    {
+        try
+        {
+            return store.WaitingAsync(CancellationToken.None).GetAwaiter().GetResult().Select(Pending).OfType<PendingApprovalView>()
+                .GroupBy(p => p.Group).Select(g => new System.Diagnostics.Metrics.Measurement<long>(g.Count(), new KeyValuePair<string, object?>("group", g.Key)))
+                .ToList();
+        }
+        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException or ObjectDisposedException)
+        {
+            return [];
+        }
     }
 
     private static PendingApprovalView? Pending(SagaState saga)
