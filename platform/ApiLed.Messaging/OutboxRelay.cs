@@ -24,16 +24,24 @@ public sealed partial class OutboxRelay(
 
     private DateTimeOffset nextPurge = DateTimeOffset.MinValue;
 
-    /// <summary>The outbox backlog and its oldest row's age, read when <c>/metrics</c> (or an exporter) asks.</summary>
-    private readonly ObservableGauge<long> backlog = ApiLedTelemetry.Meter.CreateObservableGauge<long>("apiled.outbox.backlog",
-        () => Backlog(outbox, time) is { } b ? [new Measurement<long>(b.Count)] : Array.Empty<Measurement<long>>(),
-        description: "Messages written to the outbox and not yet published.");
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        ObserveBacklog();
+        return RelayAsync(stoppingToken);
+    }
 
-    private readonly ObservableGauge<double> oldest = ApiLedTelemetry.Meter.CreateObservableGauge<double>("apiled.outbox.oldest_age",
-        () => Backlog(outbox, time) is { } b ? [new Measurement<double>(b.AgeSeconds)] : Array.Empty<Measurement<double>>(), unit: "s",
-        description: "How long the oldest message not yet published has waited in the outbox (0 when none waits).");
+    /// <summary>The outbox backlog and its oldest row's age, read from the store when <c>/metrics</c> (or an exporter) asks.</summary>
+    private void ObserveBacklog()
+    {
+        ApiLedTelemetry.Meter.CreateObservableGauge<long>("apiled.outbox.backlog",
+            () => Backlog(outbox, time) is { } b ? [new Measurement<long>(b.Count)] : Array.Empty<Measurement<long>>(),
+            description: "Messages written to the outbox and not yet published.");
+        ApiLedTelemetry.Meter.CreateObservableGauge<double>("apiled.outbox.oldest_age",
+            () => Backlog(outbox, time) is { } b ? [new Measurement<double>(b.AgeSeconds)] : Array.Empty<Measurement<double>>(), unit: "s",
+            description: "How long the oldest message not yet published has waited in the outbox (0 when none waits).");
+    }
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => BrokerSession.RunAsync(
+    private Task RelayAsync(CancellationToken stoppingToken) => BrokerSession.RunAsync(
         async (connected, ct) =>
         {
             while (!ct.IsCancellationRequested)

@@ -30,6 +30,9 @@ public sealed class SagaChangeSet(SagaState saga, TimeProvider time)
 
     public bool IsEmpty => transitions.Count == 0;
 
+    /// <summary>A transition of this set left the saga in a terminal status (completed, failed, cancelled, parked).</summary>
+    public bool Ended { get; private set; }
+
     /// <summary>
     /// Adds a transition already applied to the saga (by <see cref="SagaTransitions"/>); its version, time and events
     /// are made now. Returns the change set, to be recorded.
@@ -40,6 +43,7 @@ public sealed class SagaChangeSet(SagaState saga, TimeProvider time)
         Version += transition.VersionStep;
         messages.AddRange(SagaTransitions.MessagesFor(saga, transition, Version));
         transitions.Add((transition, saga.UpdatedAt, Version));
+        Ended |= ApiLed.Contracts.SagaStatuses.IsTerminal(saga.Status);
         return this;
     }
 

@@ -138,11 +138,6 @@ public static class SagaTransitions
     }
 
     /// <summary>
-    /// Decides the conditions of the steps that come next: while the next pending step has a <c>When</c> that does not
-    /// hold, it is <c>not-taken</c>. A condition reads only the order and steps before it (the flows are validated so),
-    /// which are settled by now, so the decision is final and the same in every mode. Returns the steps not taken.
-    /// </summary>
-    /// <summary>
     /// After a step succeeded (or at the start): decides the conditions of the steps that come next and, when the next
     /// step is a timer, starts its wait. Returns what it did, for the history line ("" when nothing).
     /// </summary>
@@ -304,6 +299,11 @@ public static class SagaTransitions
             : now; // not a time: nothing to wait for (the history line shows the time it was due)
     }
 
+    /// <summary>
+    /// Decides the conditions of the steps that come next: while the next pending step has a <c>When</c> that does not
+    /// hold, it is <c>not-taken</c>. A condition reads only the order and steps before it (the flows are validated so),
+    /// which are settled by now, so the decision is final and the same in every mode. Returns the steps not taken.
+    /// </summary>
     public static List<string> DecideConditions(SagaState saga)
     {
         var notTaken = new List<string>();

@@ -18,6 +18,7 @@ public sealed class PrometheusMetrics : IDisposable
 
     private readonly MeterListener listener = new();
     private readonly ConcurrentDictionary<Instrument, ConcurrentDictionary<string, Series>> series = new();
+    private readonly Lock scraping = new(); // one scrape at a time: observables are cleared, then read
 
     public PrometheusMetrics()
     {
@@ -38,6 +39,14 @@ public sealed class PrometheusMetrics : IDisposable
 
     /// <summary>Every series in the Prometheus text format.</summary>
     public string Render()
+    {
+        lock (scraping)
+        {
+            return RenderOnce();
+        }
+    }
+
+    private string RenderOnce()
     {
         foreach (var observable in series.Keys.Where(i => i.IsObservable))
         {

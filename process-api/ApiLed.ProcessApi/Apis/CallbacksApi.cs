@@ -64,7 +64,8 @@ public static class CallbacksApi
             && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(SagaTransitions.CallbackToken(saga, s.Name)), Encoding.UTF8.GetBytes(token)));
         if (saga is null || step is null)
         {
-            return Problems.Of(StatusCodes.Status404NotFound, "callback-token-unknown", "No step waits with this token.", "The token is not one ApiLed handed out.");
+            return Problems.Of(StatusCodes.Status404NotFound, "callback-token-unknown", "No step waits with this token.",
+                "The token is not one ApiLed handed out: send the whole token the step's request carried (${callback.token}).");
         }
 
         var receipt = new CallbackReceipt(saga.OrderId, step.Name, succeeded ? "succeeded" : "failed");

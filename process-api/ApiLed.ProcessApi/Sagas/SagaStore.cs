@@ -159,7 +159,7 @@ public sealed partial class SagaStore(SqliteDatabase database, OutboxStore outbo
 
             return 0;
         }, ct);
-        if (changes.Transitions.Any(t => t.Transition.Kind is "saga-completed" or "saga-failed" or "saga-cancelled" or "saga-parked"))
+        if (changes.Ended)
         {
             SagaMetrics.Finish(saga);
         }

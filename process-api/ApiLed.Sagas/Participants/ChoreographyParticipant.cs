@@ -92,7 +92,6 @@ public sealed class ChoreographyParticipant(
         // (idempotent) call and this publish with the same message ids.
         var now = time.GetUtcNow();
         (await publisher.PublishAsync([.. changes.Messages.Select(m => BrokerMessage.From(m, now))], ct)).ThrowIfNotAllConfirmed();
-        saga.Version = changes.Version;
         await inbox.RecordAsync(identity.Consumer, message.MessageId, ct);
         return MessageDisposition.Ack;
     }
