@@ -17,16 +17,17 @@ public sealed record BrokerMessage(
     DateTimeOffset Time,
     string? CorrelationId,
     string? TraceParent,
+    string? TraceState,
     ReadOnlyMemory<byte> Body,
     IReadOnlyList<string>? AlsoRoutedTo = null)
 {
     /// <summary>A message for <paramref name="message"/>, stamped now with the current correlation id and trace.</summary>
     public static BrokerMessage From(OutboundMessage message, DateTimeOffset now) => new(
         message.MessageId, message.Exchange, message.RoutingKey, message.Type, now, CorrelationContext.Current,
-        MessageEnvelope.CurrentTraceParent(), JsonSerializer.SerializeToUtf8Bytes(message.Data, JsonSerializerOptions.Web), message.AlsoRoutedTo);
+        MessageEnvelope.CurrentTraceParent(), MessageEnvelope.CurrentTraceState(), JsonSerializer.SerializeToUtf8Bytes(message.Data, JsonSerializerOptions.Web), message.AlsoRoutedTo);
 
     /// <summary>A message for a stored outbox row, with the correlation id and trace it was stored with.</summary>
     public static BrokerMessage From(OutboxRow row) => new(
-        row.MessageId, row.Exchange, row.RoutingKey, row.Type, row.CreatedAt, row.CorrelationId, row.TraceParent,
+        row.MessageId, row.Exchange, row.RoutingKey, row.Type, row.CreatedAt, row.CorrelationId, row.TraceParent, row.TraceState,
         Encoding.UTF8.GetBytes(row.Body), row.AlsoRoutedTo);
 }

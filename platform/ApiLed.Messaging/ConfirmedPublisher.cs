@@ -97,14 +97,10 @@ public sealed partial class ConfirmedPublisher : IAsyncDisposable
 
     private Task Publish(IChannel on, BrokerMessage message, CancellationToken ct)
     {
-        using var activity = ApiLedTelemetry.Source.StartActivity($"publish {message.RoutingKey}", ActivityKind.Producer,
-            MessageEnvelope.ParentFrom(message.TraceParent));
-        activity?.SetTag("messaging.system", "rabbitmq");
-        activity?.SetTag("messaging.destination.name", message.Exchange);
-        activity?.SetTag("messaging.rabbitmq.destination.routing_key", message.RoutingKey);
-        activity?.SetTag("messaging.message.id", message.MessageId);
+        using var activity = MessagingSpans.StartPublish(message);
         var properties = MessageEnvelope.CreateProperties(message.MessageId, message.Type, source, message.Time, message.CorrelationId,
-            MessageEnvelope.CurrentTraceParent() ?? message.TraceParent, message.AlsoRoutedTo);
+            MessageEnvelope.CurrentTraceParent() ?? message.TraceParent, MessageEnvelope.CurrentTraceState() ?? message.TraceState,
+            message.AlsoRoutedTo);
         try
         {
             return on.BasicPublishAsync(message.Exchange, message.RoutingKey, mandatory: false, properties, message.Body, ct).AsTask();

@@ -7,7 +7,8 @@ namespace ApiLed.Messaging;
 
 /// <summary>
 /// CloudEvents binary-mode attributes carried as AMQP headers (<c>ce-id</c>, <c>ce-source</c>, <c>ce-type</c>,
-/// <c>ce-time</c>), with the correlation id and the W3C <c>traceparent</c>; delivery is always persistent.
+/// <c>ce-time</c>), with the correlation id and the W3C trace context (<c>traceparent</c>, <c>tracestate</c>); delivery is
+/// always persistent.
 /// </summary>
 public static class MessageEnvelope
 {
@@ -18,12 +19,13 @@ public static class MessageEnvelope
     public const string Time = "ce-time";
     public const string CorrelationId = "x-correlation-id";
     public const string TraceParent = "traceparent";
+    public const string TraceState = "tracestate";
 
     /// <summary>RabbitMQ's sender-selected distribution header: more routing keys, removed before delivery.</summary>
     public const string Bcc = "BCC";
 
     public static BasicProperties CreateProperties(string messageId, string type, string source, DateTimeOffset time,
-        string? correlationId, string? traceParent, IReadOnlyList<string>? alsoRoutedTo = null)
+        string? correlationId, string? traceParent, string? traceState = null, IReadOnlyList<string>? alsoRoutedTo = null)
     {
         var headers = new Dictionary<string, object?>
         {
@@ -41,6 +43,10 @@ public static class MessageEnvelope
         if (traceParent is not null)
         {
             headers[TraceParent] = traceParent;
+            if (!string.IsNullOrEmpty(traceState))
+            {
+                headers[TraceState] = traceState;
+            }
         }
 
         if (alsoRoutedTo is { Count: > 0 })
@@ -73,6 +79,9 @@ public static class MessageEnvelope
         ? $"00-{activity.TraceId}-{activity.SpanId}-{(activity.Recorded ? "01" : "00")}"
         : null;
 
-    public static ActivityContext ParentFrom(string? traceParent) =>
-        traceParent is not null && ActivityContext.TryParse(traceParent, null, out var context) ? context : default;
+    /// <summary>The current trace's vendor state (W3C <c>tracestate</c>), if any.</summary>
+    public static string? CurrentTraceState() => Activity.Current?.TraceStateString is { Length: > 0 } state ? state : null;
+
+    public static ActivityContext ParentFrom(string? traceParent, string? traceState = null) =>
+        traceParent is not null && ActivityContext.TryParse(traceParent, traceState, isRemote: true, out var context) ? context : default;
 }

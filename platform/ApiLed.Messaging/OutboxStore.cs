@@ -36,6 +36,7 @@ public sealed class OutboxStore
             type           TEXT NOT NULL,
             correlation_id TEXT,
             traceparent    TEXT,
+            tracestate     TEXT,
             body           TEXT NOT NULL,
             created_at     TEXT NOT NULL,
             published_at   TEXT,
@@ -46,20 +47,25 @@ public sealed class OutboxStore
         """ + InboxStore.Schema;
 
     /// <summary>Brings an outbox created by an earlier version up to this schema.</summary>
-    public Task UpgradeAsync(CancellationToken ct) => database.AddColumnIfMissingAsync("outbox", "also_routed_to", "TEXT", ct);
+    public async Task UpgradeAsync(CancellationToken ct)
+    {
+        await database.AddColumnIfMissingAsync("outbox", "also_routed_to", "TEXT", ct);
+        await database.AddColumnIfMissingAsync("outbox", "tracestate", "TEXT", ct);
+    }
 
     /// <summary>Adds a message inside the caller's transaction; the relay is woken when it commits.</summary>
     public async Task EnqueueAsync(SqliteConnection connection, SqliteTransaction transaction, OutboundMessage message, CancellationToken ct)
     {
         await connection.ExecuteAsync(
             """
-            INSERT INTO outbox (message_id, exchange, routing_key, type, correlation_id, traceparent, body, created_at, also_routed_to)
-            VALUES ($id, $exchange, $key, $type, $correlation, $trace, $body, $at, $also)
+            INSERT INTO outbox (message_id, exchange, routing_key, type, correlation_id, traceparent, tracestate, body, created_at, also_routed_to)
+            VALUES ($id, $exchange, $key, $type, $correlation, $trace, $state, $body, $at, $also)
             ON CONFLICT (message_id) DO NOTHING
             """,
             transaction, ct,
             ("$id", message.MessageId), ("$exchange", message.Exchange), ("$key", message.RoutingKey), ("$type", message.Type),
             ("$correlation", CorrelationContext.Current), ("$trace", MessageEnvelope.CurrentTraceParent()),
+            ("$state", MessageEnvelope.CurrentTraceState()),
             ("$body", JsonSerializer.Serialize(message.Data, JsonSerializerOptions.Web)), ("$at", DateTimeOffset.UtcNow.ToStoreText()),
             ("$also", message.AlsoRoutedTo is { Count: > 0 } keys ? string.Join(' ', keys) : null));
         Interlocked.Exchange(ref enqueuedSinceCommit, 1);
@@ -67,10 +73,10 @@ public sealed class OutboxStore
 
     public Task<List<OutboxRow>> PendingAsync(int max, CancellationToken ct) => database.ReadAsync(connection =>
         connection.QueryAsync(
-            "SELECT seq, message_id, exchange, routing_key, type, correlation_id, traceparent, body, created_at, also_routed_to FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $max",
+            "SELECT seq, message_id, exchange, routing_key, type, correlation_id, traceparent, body, created_at, also_routed_to, tracestate FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $max",
             r => new OutboxRow(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4),
                 r.GetNullableString("correlation_id"), r.GetNullableString("traceparent"), r.GetString(7), r.GetTimestamp("created_at"),
-                r.GetNullableString("also_routed_to")?.Split(' ', StringSplitOptions.RemoveEmptyEntries)),
+                r.GetNullableString("also_routed_to")?.Split(' ', StringSplitOptions.RemoveEmptyEntries), r.GetNullableString("tracestate")),
             null, ct, ("$max", max)), ct);
 
     public Task<long> PendingCountAsync(CancellationToken ct) => database.ReadAsync(connection =>

@@ -101,11 +101,8 @@ public sealed partial class QueueConsumer<THandler> : BackgroundService
             delivery.Redelivered,
             properties.Headers is not null && properties.Headers.TryGetValue("x-delivery-count", out var count) && count is long n ? n : 0);
 
-        using var activity = ApiLedTelemetry.Source.StartActivity($"consume {queue.Name}", ActivityKind.Consumer,
-            MessageEnvelope.ParentFrom(MessageEnvelope.Header(properties, MessageEnvelope.TraceParent)));
-        activity?.SetTag("messaging.system", "rabbitmq");
-        activity?.SetTag("messaging.destination.name", queue.Name);
-        activity?.SetTag("messaging.message.id", message.MessageId);
+        using var activity = MessagingSpans.StartProcess(queue.Name, delivery.Exchange, message,
+            MessageEnvelope.Header(properties, MessageEnvelope.TraceParent), MessageEnvelope.Header(properties, MessageEnvelope.TraceState));
         using var scope = CorrelationContext.Enter(logger, correlationId);
         using var handling = status.StartHandling(message.MessageId, time.GetUtcNow());
 
@@ -115,7 +112,7 @@ public sealed partial class QueueConsumer<THandler> : BackgroundService
             return; // Stopping: unacknowledged, so the broker redelivers it when the channel closes.
         }
 
-        activity?.SetTag("apiled.disposition", disposition.ToString());
+        MessagingSpans.Settled(activity, disposition.Value);
         try
         {
             if (disposition == MessageDisposition.Retry)

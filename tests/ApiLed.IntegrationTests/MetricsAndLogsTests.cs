@@ -85,7 +85,7 @@ public sealed class MetricsAndLogsTests(MetricsAndLogsTests.Fixture layer) : ICl
     }
 
     [Fact]
-    public async Task Logs_are_json_lines_when_the_json_formatter_is_chosen()
+    public async Task Logs_are_json_lines_with_trace_span_and_correlation_ids_when_the_json_formatter_is_chosen()
     {
         var sku = LayerHttp.NewSku();
         await layer.InventoryClient.SetStockAsync(sku, onHand: 2);
@@ -96,6 +96,16 @@ public sealed class MetricsAndLogsTests(MetricsAndLogsTests.Fixture layer) : ICl
         Assert.NotEmpty(lines);
         var entries = lines.Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.All(entries, e => Assert.True(e.TryGetProperty("LogLevel", out _) && e.TryGetProperty("Category", out _) && e.TryGetProperty("Message", out _), e.ToString()));
-        Assert.Contains(entries, e => e.GetProperty("Message").GetString()!.Contains(orderId, StringComparison.Ordinal));
+        var ofTheOrder = entries.Where(e => e.GetProperty("Message").GetString()!.Contains(orderId, StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(ofTheOrder);
+
+        // Written while handling the order's messages (no OTLP collector here): each line carries the trace, the span and the correlation id.
+        Assert.All(ofTheOrder, e =>
+        {
+            var scopes = e.GetProperty("Scopes").EnumerateArray().Where(s => s.ValueKind == JsonValueKind.Object).ToList();
+            Assert.Contains(scopes, s => s.TryGetProperty("TraceId", out var t) && t.GetString()!.Length == 32
+                                         && s.TryGetProperty("SpanId", out var sp) && sp.GetString()!.Length == 16);
+            Assert.Contains(scopes, s => s.TryGetProperty("CorrelationId", out var c) && c.GetString()!.Length > 0);
+        });
     }
 }

@@ -48,6 +48,33 @@ public sealed class OutboxStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_row_keeps_the_trace_context_it_was_written_in_and_its_message_carries_both_headers()
+    {
+        using var activity = new System.Diagnostics.Activity("accept").SetIdFormat(System.Diagnostics.ActivityIdFormat.W3C).Start();
+        activity.TraceStateString = "apiled=1,vendor=abc";
+        await database.WriteAsync(async (c, tx) =>
+        {
+            await outbox.EnqueueAsync(c, tx, new OutboundMessage("traced", "apiled.commands", "order.fulfill", "apiled.order.fulfill.v1", new { }),
+                CancellationToken.None);
+            return 0;
+        }, CancellationToken.None);
+        activity.Stop();
+
+        var row = Assert.Single(await outbox.PendingAsync(10, CancellationToken.None));
+        Assert.Equal($"00-{activity.TraceId}-{activity.SpanId}-00", row.TraceParent);
+        Assert.Equal("apiled=1,vendor=abc", row.TraceState);
+
+        var message = BrokerMessage.From(row);
+        var properties = MessageEnvelope.CreateProperties(message.MessageId, message.Type, "test", message.Time, null, message.TraceParent, message.TraceState);
+        Assert.Equal(row.TraceParent, MessageEnvelope.Header(properties, MessageEnvelope.TraceParent));
+        Assert.Equal("apiled=1,vendor=abc", MessageEnvelope.Header(properties, MessageEnvelope.TraceState));
+        var parent = MessageEnvelope.ParentFrom(MessageEnvelope.Header(properties, MessageEnvelope.TraceParent), MessageEnvelope.Header(properties, MessageEnvelope.TraceState));
+        Assert.Equal(activity.TraceId, parent.TraceId);
+        Assert.Equal(activity.SpanId, parent.SpanId);
+        Assert.Equal("apiled=1,vendor=abc", parent.TraceState);
+    }
+
+    [Fact]
     public async Task The_same_message_id_is_queued_once()
     {
         for (var i = 0; i < 2; i++)

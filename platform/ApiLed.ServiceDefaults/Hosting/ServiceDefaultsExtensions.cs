@@ -73,10 +73,12 @@ public static class ServiceDefaultsExtensions
     }
 
     /// <summary>
-    /// Error handling (problem+json, never a stack trace), correlation ids and the UTF-8 body rule, first in the pipeline.
+    /// The request's span (named by its route, its answer and errors), error handling (problem+json, never a stack trace),
+    /// correlation ids and the UTF-8 body rule, first in the pipeline.
     /// </summary>
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
+        app.UseMiddleware<HttpServerSpans>();
         app.UseMiddleware<CorrelationIdMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using OpenTelemetry;
+using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -22,8 +23,10 @@ public static class ApiLedTelemetry
 /// <summary>
 /// OpenTelemetry without the hosting package (not restorable here): the tracer and meter providers are built
 /// with the SDK, owned by the container and so disposed (flushed) when the host stops. Traces cover ASP.NET
-/// Core, HttpClient and ApiLed's own AMQP publish/consume spans. They are recorded and exported (OTLP) only when
-/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set; logs keep correlation ids either way; ApiLed's own metrics are always
+/// Core, HttpClient and ApiLed's own AMQP publish/process spans. They are recorded and exported (OTLP), with the metrics
+/// and the logs, only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (the exporter reads the other <c>OTEL_*</c>
+/// variables: protocol, headers, batch delays; <c>OTEL_TRACES_EXPORTER</c>, <c>OTEL_METRICS_EXPORTER</c> or
+/// <c>OTEL_LOGS_EXPORTER</c> set to <c>none</c> leaves that signal out, e.g. for a receiver of traces only); log lines carry trace, span and correlation ids either way; ApiLed's own metrics are always
 /// readable at <c>GET /metrics</c> (<see cref="PrometheusMetrics"/>).
 /// </summary>
 public static class TelemetryExtensions
@@ -57,33 +60,48 @@ public static class TelemetryExtensions
         }
 
         var resource = ResourceBuilder.CreateDefault().AddService(serviceName);
+        bool Exported(string signal) => !string.Equals(builder.Configuration[$"OTEL_{signal}_EXPORTER"], "none", StringComparison.OrdinalIgnoreCase);
 
-        builder.Services.AddSingleton(_ =>
+        // Logs go with the traces: each record keeps its trace and span ids, and its scopes (the correlation id) as attributes.
+        if (Exported("LOGS"))
         {
-            var tracing = Sdk.CreateTracerProviderBuilder()
+            builder.Logging.AddOpenTelemetry(logging =>
+            {
+                logging.SetResourceBuilder(resource);
+                logging.IncludeScopes = true;
+                logging.IncludeFormattedMessage = true;
+                logging.AddOtlpExporter();
+            });
+        }
+
+        if (Exported("TRACES"))
+        {
+            builder.Services.AddSingleton(_ => Sdk.CreateTracerProviderBuilder()
                 .SetResourceBuilder(resource)
                 .AddSource(ApiLedTelemetry.SourceName, "Microsoft.AspNetCore", "System.Net.Http", "Yarp.ReverseProxy")
-                .AddOtlpExporter();
-            return tracing.Build()!;
-        });
-        builder.Services.AddSingleton(_ =>
+                .AddOtlpExporter()
+                .Build()!);
+        }
+
+        if (Exported("METRICS"))
         {
-            var metrics = Sdk.CreateMeterProviderBuilder()
+            builder.Services.AddSingleton(_ => Sdk.CreateMeterProviderBuilder()
                 .SetResourceBuilder(resource)
                 .AddMeter(ApiLedTelemetry.SourceName, "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http")
-                .AddOtlpExporter();
-            return metrics.Build()!;
-        });
+                .AddOtlpExporter()
+                .Build()!);
+        }
+
         builder.Services.AddHostedService<TelemetryStarter>();
         return builder;
     }
 
     /// <summary>Creates the providers as the host starts, so the first request is already traced.</summary>
-    private sealed class TelemetryStarter(TracerProvider tracing, MeterProvider metrics) : IHostedService
+    private sealed class TelemetryStarter(IEnumerable<TracerProvider> tracing, IEnumerable<MeterProvider> metrics) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
         {
-            _ = (tracing, metrics);
+            _ = (tracing.ToList(), metrics.ToList());
             return Task.CompletedTask;
         }
 

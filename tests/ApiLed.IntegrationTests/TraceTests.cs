@@ -1,0 +1,201 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using ApiLed.Contracts;
+using ApiLed.IntegrationTests.Infrastructure;
+using ApiLed.IntegrationTests.Support;
+using ApiLed.IntegrationTests.Support.Otlp;
+
+namespace ApiLed.IntegrationTests;
+
+/// <summary>
+/// One trace per order, exported over OTLP by every service to a real OTLP/HTTP receiver: the partner's request sends a
+/// <c>traceparent</c> of its own, and everything the order causes (the gateway, the experience API, the outbox relay's
+/// publish, RabbitMQ deliveries to the process API or the participants, every system API call, compensations) is in
+/// that trace, each span's parent in it too, named and tagged by OpenTelemetry's HTTP and messaging conventions. The
+/// logs written on the way carry the trace and the correlation id.
+/// </summary>
+public abstract class TraceTests(TracedLayerFixture layer)
+{
+    protected TracedLayerFixture Layer => layer;
+
+    private static readonly string[] Services = ["gateway", "experience-api", "process-api", "inventory-api", "billing-api", "shipping-api"];
+
+    [Fact]
+    public async Task A_completed_order_is_one_trace_from_the_gateway_through_RabbitMQ_to_every_system_API()
+    {
+        var sku = LayerHttp.NewSku();
+        await layer.InventoryClient.SetStockAsync(sku, onHand: 3);
+        var (orderId, traceId, root) = await PlaceTracedOrderAsync(LayerHttp.Order(sku));
+        Assert.Equal(SagaStatuses.Completed, (await layer.GatewayClient.WaitForTerminalAsync(orderId)).Status);
+
+        var trace = await WholeTraceAsync(traceId, root, spans =>
+            Services.All(s => spans.Any(x => x.Service == s))
+            && ServerSpan(spans, "shipping-api", "POST /api/v1/shipments") is not null
+            && spans.Any(x => x.Service == "experience-api" && x.Kind == ReceivedSpan.KindConsumer)); // the outcome reached the read model
+
+        var gateway = Assert.Single(trace, s => s is { Service: "gateway", Kind: ReceivedSpan.KindServer, Scope: "Microsoft.AspNetCore" });
+        Assert.Equal(root, gateway.ParentSpanId);
+        Assert.StartsWith("POST /api/v1/orders", gateway.Name, StringComparison.Ordinal);
+        Assert.Equal("202", gateway.Attribute("http.response.status_code"));
+        Assert.NotEqual("", gateway.Attribute("http.route"));
+
+        var accept = ServerSpan(trace, "experience-api", "POST /api/v1/orders");
+        Assert.NotNull(accept);
+        Assert.Equal("/api/v1/orders", accept.Attribute("http.route"));
+        Assert.Equal("POST", accept.Attribute("http.request.method"));
+        Assert.Equal("202", accept.Attribute("http.response.status_code"));
+        Assert.NotEqual(ReceivedSpan.StatusError, accept.StatusCode);
+
+        // The command leaves the experience API's outbox as a publish and reaches the process API as its child.
+        var publish = Assert.Single(trace, s => s.Service == "experience-api" && s.Kind == ReceivedSpan.KindProducer
+                                                && s.Attribute("messaging.rabbitmq.destination.routing_key").StartsWith("order.", StringComparison.Ordinal));
+        Assert.Equal("rabbitmq", publish.Attribute("messaging.system"));
+        Assert.Equal("publish " + publish.Attribute("messaging.destination.name"), publish.Name);
+        Assert.Equal("send", publish.Attribute("messaging.operation.type"));
+        var received = Assert.Single(trace, s => s.Kind == ReceivedSpan.KindConsumer && s.ParentSpanId == publish.SpanId);
+        Assert.Equal("process-api", received.Service);
+        Assert.Equal("process " + received.Attribute("messaging.destination.subscription.name"), received.Name);
+        Assert.Equal("process", received.Attribute("messaging.operation.type"));
+
+        foreach (var (service, route) in new[] { ("inventory-api", "POST /api/v1/reservations"), ("billing-api", "POST /api/v1/charges"), ("shipping-api", "POST /api/v1/shipments") })
+        {
+            var call = ServerSpan(trace, service, route);
+            Assert.True(call is not null, $"no {route} span in {service}:\n{Describe(trace)}");
+            Assert.Equal("201", call.Attribute("http.response.status_code"));
+            var caller = Assert.Single(trace, s => s.SpanId == call.ParentSpanId);
+            Assert.Equal(ReceivedSpan.KindClient, caller.Kind);
+            AssertCallerByMode(caller, service);
+        }
+
+        var logs = await Eventually.GetAsync(() => Task.FromResult(layer.Receiver.Logs.Where(l => l.TraceId == traceId).ToList()),
+            l => l.Any(r => r.Body.Contains(orderId, StringComparison.Ordinal) && r.Body.Contains("completed", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(15), "the log record of the order's completion");
+        Assert.All(logs, record =>
+        {
+            Assert.Contains(record.SpanId, trace.Select(s => s.SpanId));
+            Assert.NotEqual("", record.Attribute("CorrelationId"));
+        });
+        Assert.Contains(layer.Receiver.Metrics, m => m is { Service: "process-api", Metric: "apiled.sagas.started" });
+    }
+
+    [Fact]
+    public async Task A_failed_order_s_trace_holds_its_compensation()
+    {
+        var sku = LayerHttp.NewSku();
+        await layer.InventoryClient.SetStockAsync(sku, onHand: 3);
+        var (orderId, traceId, root) = await PlaceTracedOrderAsync(LayerHttp.Order(sku, payment: LayerHttp.DecliningCard));
+        Assert.Equal(SagaStatuses.Failed, (await layer.GatewayClient.WaitForTerminalAsync(orderId)).Status);
+
+        var trace = await WholeTraceAsync(traceId, root, spans =>
+            ServerSpan(spans, "inventory-api", "POST /api/v1/reservations/{orderId}/release") is not null);
+
+        var charge = ServerSpan(trace, "billing-api", "POST /api/v1/charges");
+        Assert.NotNull(charge);
+        Assert.StartsWith("4", charge.Attribute("http.response.status_code"), StringComparison.Ordinal); // declined: a business answer, not a server error
+        Assert.NotEqual(ReceivedSpan.StatusError, charge.StatusCode);
+        var release = ServerSpan(trace, "inventory-api", "POST /api/v1/reservations/{orderId}/release")!;
+        Assert.Equal("200", release.Attribute("http.response.status_code"));
+        Assert.True(release.Start >= charge.End, "the reservation is released after the charge was declined");
+        AssertCallerByMode(Assert.Single(trace, s => s.SpanId == release.ParentSpanId), "inventory-api");
+        Assert.DoesNotContain(trace, s => s.Service == "shipping-api" && s.Kind == ReceivedSpan.KindServer);
+    }
+
+    /// <summary>Who calls a system API: the process API over HTTP in orchestration, the system's own participant in choreography.</summary>
+    protected abstract void AssertCallerByMode(ReceivedSpan caller, string system);
+
+    private async Task<(string OrderId, string TraceId, string Root)> PlaceTracedOrderAsync(object order)
+    {
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        var root = ActivitySpanId.CreateRandom().ToHexString();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/orders") { Content = JsonContent.Create(order) };
+        request.Headers.Add("Idempotency-Key", LayerHttp.NewKey());
+        request.Headers.Add("traceparent", $"00-{traceId}-{root}-01");
+        using var response = await layer.GatewayClient.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var accepted = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        return (accepted.GetProperty("orderId").GetString()!, traceId, root);
+    }
+
+    /// <summary>Waits until the trace has what <paramref name="complete"/> needs and every span's parent is in it (or is the partner's span).</summary>
+    private async Task<IReadOnlyList<ReceivedSpan>> WholeTraceAsync(string traceId, string root, Func<IReadOnlyList<ReceivedSpan>, bool> complete)
+    {
+        IReadOnlyList<ReceivedSpan> trace = [];
+        try
+        {
+            return await Eventually.GetAsync(() => Task.FromResult(trace = layer.Receiver.Trace(traceId)),
+                spans => complete(spans) && spans.All(s => s.ParentSpanId == root || spans.Any(p => p.SpanId == s.ParentSpanId)),
+                TimeSpan.FromSeconds(30), "the order's whole trace");
+        }
+        catch (Exception e)
+        {
+            throw new Xunit.Sdk.XunitException($"{e.Message}\n{Describe(trace)}");
+        }
+    }
+
+    private static ReceivedSpan? ServerSpan(IReadOnlyList<ReceivedSpan> spans, string service, string name) =>
+        spans.FirstOrDefault(s => s.Service == service && s.Kind == ReceivedSpan.KindServer && s.Name == name);
+
+    private static string Describe(IReadOnlyList<ReceivedSpan> spans) =>
+        string.Join('\n', spans.OrderBy(s => s.Start).Select(s => s.ToString()));
+}
+
+public sealed class OrchestrationTraceTests(OrchestrationTraceTests.Fixture layer) : TraceTests(layer), IClassFixture<OrchestrationTraceTests.Fixture>
+{
+    public sealed class Fixture() : TracedLayerFixture(o => o.SetEnvironment(LayerService.ProcessApi, "Flows__OrderFlow", "order-fulfillment-orchestrated"));
+
+    protected override void AssertCallerByMode(ReceivedSpan caller, string system)
+    {
+        Assert.Equal("process-api", caller.Service);
+        Assert.Equal("System.Net.Http", caller.Scope);
+    }
+
+    [Fact]
+    public async Task A_request_span_is_named_by_its_route_and_a_server_error_marks_it_failed()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/sagas/ord_does-not-exist/retry-compensation");
+        var traceId = ActivityTraceId.CreateRandom().ToHexString();
+        request.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+        using var response = await Layer.ProcessApiClient.SendAsync(request);
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+
+        var span = await Eventually.GetAsync(() => Task.FromResult(Layer.Receiver.Trace(traceId).SingleOrDefault(s => s.Kind == ReceivedSpan.KindServer)),
+            s => s is not null, TimeSpan.FromSeconds(15), "the request's span");
+        Assert.Equal("POST /api/v1/sagas/{orderId}/retry-compensation", span!.Name);
+        Assert.Equal("404", span.Attribute("http.response.status_code"));
+        Assert.NotEqual(ReceivedSpan.StatusError, span.StatusCode); // a 4xx is the client's error, not the server's
+
+        using var bad = new HttpRequestMessage(HttpMethod.Get, "/health/ready");
+        var badTrace = ActivityTraceId.CreateRandom().ToHexString();
+        bad.Headers.Add("traceparent", $"00-{badTrace}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+        await Layer.Broker.StopBrokerAppAsync();
+        try
+        {
+            using var unready = await Layer.ProcessApiClient.SendAsync(bad);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, unready.StatusCode);
+        }
+        finally
+        {
+            await Layer.Broker.StartBrokerAppAsync();
+            await Eventually.GetAsync(async () => (await Layer.ProcessApiClient.GetAsync("/health/ready")).StatusCode,
+                status => status == HttpStatusCode.OK, TimeSpan.FromSeconds(60), "the process API to be ready again");
+        }
+
+        var errorSpan = await Eventually.GetAsync(() => Task.FromResult(Layer.Receiver.Trace(badTrace).SingleOrDefault(s => s.Kind == ReceivedSpan.KindServer)),
+            s => s is not null, TimeSpan.FromSeconds(15), "the failing request's span");
+        Assert.Equal("GET /health/ready", errorSpan!.Name);
+        Assert.Equal(ReceivedSpan.StatusError, errorSpan.StatusCode);
+        Assert.Equal("503", errorSpan.Attribute("error.type"));
+    }
+}
+
+public sealed class ChoreographyTraceTests(ChoreographyTraceTests.Fixture layer) : TraceTests(layer), IClassFixture<ChoreographyTraceTests.Fixture>
+{
+    public sealed class Fixture() : TracedLayerFixture(o => o.SetEnvironment(LayerService.ProcessApi, "Flows__OrderFlow", "order-fulfillment-choreographed"));
+
+    protected override void AssertCallerByMode(ReceivedSpan caller, string system)
+    {
+        Assert.Equal(system, caller.Service); // the participant beside the system calls it in process
+        Assert.Equal("inproc", caller.Attribute("network.transport"));
+    }
+}
