@@ -25,6 +25,7 @@ public static class MessagingExtensions
             sp.GetRequiredService<ILogger<RabbitMqConnectionProvider>>(), clientName));
         builder.Services.AddSingleton<MessagingTopologyRegistry>();
         builder.Services.AddSingleton<BrokerClients>();
+        builder.Services.AddHostedService<QueueDepths>(); // the depth of every queue consumed here and of its dead letters
         builder.Services.AddHealthChecks()
             .Add(new HealthCheckRegistration("rabbitmq",
                 sp => sp.GetRequiredService<RabbitMqConnectionProvider>(), brokerDownStatus, [ServiceDefaultsExtensions.ReadyTag]))
@@ -62,6 +63,7 @@ public static class MessagingExtensions
         where THandler : class, IMessageHandler
     {
         builder.Services.TryAddSingleton<THandler>();
+        builder.Services.AddSingleton(new ConsumedQueue(queue));
         // Not AddHostedService: it adds one hosted service per implementation type, so a second queue of the same handler would be dropped.
         builder.Services.AddSingleton<IHostedService>(sp => ActivatorUtilities.CreateInstance<QueueConsumer<THandler>>(sp, queue));
         return builder;

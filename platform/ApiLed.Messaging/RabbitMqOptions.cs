@@ -47,6 +47,10 @@ public sealed record RabbitMqOptions : IValidatableObject
     [Range(typeof(TimeSpan), "00:00:05", "1.00:00:00")]
     public TimeSpan StuckAfter { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>How often a service counts the messages waiting in the queues it consumes and in their dead-letter queues (the metrics).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.500", "01:00:00")]
+    public TimeSpan QueueSampleInterval { get; init; } = TimeSpan.FromSeconds(10);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (!Uri.TryCreate(Url, UriKind.Absolute, out var uri) || uri.Scheme is not ("amqp" or "amqps"))

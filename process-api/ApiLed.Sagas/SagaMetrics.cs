@@ -21,6 +21,10 @@ public static class SagaMetrics
     public static readonly Counter<long> Retries =
         ApiLedTelemetry.Meter.CreateCounter<long>("apiled.step.retries", description: "Calls of a step's operation (or its undo) made again after a transient fault, by operation.");
 
+    public static readonly Histogram<double> StepDuration =
+        ApiLedTelemetry.Meter.CreateHistogram<double>("apiled.step.duration", unit: "ms",
+            description: "One step's call or undo, every attempt and wait between them included, by operation and outcome (succeeded, rejected, faulted).");
+
     /// <summary>A saga started.</summary>
     public static void Start(SagaState saga) =>
         Started.Add(1, new("flow", saga.Flow), new("mode", saga.Definition.Mode));

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using ApiLed.ServiceDefaults.Telemetry;
 using ApiLed.Sagas.Flows;
 using ApiLed.Sagas.Operations;
 
@@ -27,22 +29,46 @@ public sealed class SagaStepExecutor(DeclaredOperations operations, StepPolicies
     };
 
     public Task<(StepOutcome Outcome, int Attempts)> ExecuteAsync(SagaState saga, SagaAction.Execute action, CancellationToken ct) =>
-        CallAsync(saga, action.Step.Name, action.Definition.Operation, action.Definition.Timeout, action.Definition.Retry, ct);
+        CallAsync(saga, "step", action.Step.Name, action.Definition.Operation, action.Definition.Timeout, action.Definition.Retry, ct);
 
     public Task<(StepOutcome Outcome, int Attempts)> CompensateAsync(SagaState saga, SagaAction.Compensate action, CompensationPolicy policy,
         CancellationToken ct) =>
         string.IsNullOrEmpty(action.Definition.Compensation)
             ? Task.FromResult<(StepOutcome, int)>((new StepOutcome.Succeeded("nothing to undo"), 0))
-            : CallAsync(saga, action.Step.Name, action.Definition.Compensation, policy.Timeout, policy.Retry, ct);
+            : CallAsync(saga, "undo", action.Step.Name, action.Definition.Compensation, policy.Timeout, policy.Retry, ct);
 
-    private async Task<(StepOutcome Outcome, int Attempts)> CallAsync(SagaState saga, string step, string operation, TimeSpan timeout,
+    /// <summary>One step's call (or its undo), every attempt included: a span <c>step {name}</c> / <c>undo {name}</c>, its duration and retries.</summary>
+    private async Task<(StepOutcome Outcome, int Attempts)> CallAsync(SagaState saga, string kind, string step, string operation, TimeSpan timeout,
         RetryDefinition retry, CancellationToken ct)
     {
+        using var activity = ApiLedTelemetry.Source.StartActivity($"{kind} {step}");
+        activity?.SetTag("apiled.order_id", saga.OrderId);
+        activity?.SetTag("apiled.step", step);
+        activity?.SetTag("apiled.operation", operation);
+        var started = Stopwatch.GetTimestamp();
         var (outcome, attempts) = await policies.ExecuteAsync(timeout, retry,
             token => operations.ExecuteAsync(saga, step, operation, SagaTransitions.IdempotencyKey(saga, step, operation), token), ct);
+        var result = outcome switch
+        {
+            StepOutcome.Succeeded => "succeeded",
+            StepOutcome.Rejected => "rejected",
+            _ => "faulted",
+        };
+        SagaMetrics.StepDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+            new KeyValuePair<string, object?>("operation", operation), new KeyValuePair<string, object?>("outcome", result));
         if (attempts > 1)
         {
             SagaMetrics.Retries.Add(attempts - 1, new KeyValuePair<string, object?>("operation", operation));
+        }
+
+        if (activity is not null)
+        {
+            activity.SetTag("apiled.attempts", attempts);
+            activity.SetTag("apiled.outcome", result);
+            if (outcome is not StepOutcome.Succeeded)
+            {
+                activity.SetStatus(ActivityStatusCode.Error, result);
+            }
         }
 
         return (outcome, attempts);

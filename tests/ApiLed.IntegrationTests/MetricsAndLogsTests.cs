@@ -20,6 +20,7 @@ public sealed class MetricsAndLogsTests(MetricsAndLogsTests.Fixture layer) : ICl
         {
             options.SetEnvironment(LayerService.ProcessApi, "Logging__Console__FormatterName", "json");
             options.SetEnvironment(LayerService.ExperienceApi, "Logging__Console__FormatterName", "json");
+            options.SetEnvironment(LayerService.ProcessApi, "RabbitMq__QueueSampleInterval", "00:00:00.500");
         }
     }
 
@@ -29,6 +30,14 @@ public sealed class MetricsAndLogsTests(MetricsAndLogsTests.Fixture layer) : ICl
         var text = await service.GetStringAsync("/metrics");
         var line = text.Split('\n').FirstOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal));
         return line is null ? 0 : double.Parse(line[(series.Length + 1)..], CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The value of one series, null when it is not there.</summary>
+    private static async Task<double?> ReadSeriesAsync(HttpClient service, string series)
+    {
+        var text = await service.GetStringAsync("/metrics");
+        var line = text.Split('\n').FirstOrDefault(l => l.StartsWith(series + " ", StringComparison.Ordinal));
+        return line is null ? null : double.Parse(line[(series.Length + 1)..], CultureInfo.InvariantCulture);
     }
 
     [Fact]
@@ -63,6 +72,38 @@ public sealed class MetricsAndLogsTests(MetricsAndLogsTests.Fixture layer) : ICl
         Assert.Contains("# TYPE apiled_saga_duration_milliseconds histogram\n", text);
         using var response = await process.GetAsync("/metrics");
         Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Step_durations_circuits_queue_lag_and_dead_letters_are_measured()
+    {
+        const string charged = "apiled_step_duration_milliseconds_count{operation=\"billing.charge\",outcome=\"succeeded\"}";
+        const string declined = "apiled_step_duration_milliseconds_count{operation=\"billing.charge\",outcome=\"rejected\"}";
+        const string released = "apiled_step_duration_milliseconds_count{operation=\"inventory.release\",outcome=\"succeeded\"}";
+        const string deadLetters = "apiled_queue_dead_letters{queue=\"process.order-fulfillment\"}";
+        var process = layer.ProcessApiClient;
+        var before = new[] { await ReadAsync(process, charged), await ReadAsync(process, declined), await ReadAsync(process, released) };
+
+        var sku = LayerHttp.NewSku();
+        await layer.InventoryClient.SetStockAsync(sku, onHand: 5);
+        var good = await layer.GatewayClient.PlaceOrderAsync(LayerHttp.Order(sku));
+        var bad = await layer.GatewayClient.PlaceOrderAsync(LayerHttp.Order(sku, payment: LayerHttp.DecliningCard));
+        await layer.GatewayClient.WaitForTerminalAsync(good);
+        await layer.GatewayClient.WaitForTerminalAsync(bad);
+        var after = await Eventually.GetAsync(async () => new[] { await ReadAsync(process, charged), await ReadAsync(process, declined), await ReadAsync(process, released) },
+            now => now[2] >= before[2] + 1, TimeSpan.FromSeconds(10), "the release to be measured");
+        Assert.Equal([1, 1, 1], after.Zip(before, (a, b) => a - b));
+
+        var text = await process.GetStringAsync("/metrics");
+        foreach (var system in new[] { "inventory-api", "billing-api", "shipping-api" })
+        {
+            Assert.Contains($"\napiled_circuit_state{{downstream=\"{system}\"}} 0\n", text); // closed: calls pass
+        }
+
+        Assert.Contains("\napiled_queue_ready{queue=\"process.order-fulfillment\"} ", text);
+        var deadBefore = await Eventually.GetAsync(() => ReadSeriesAsync(process, deadLetters), v => v is not null, TimeSpan.FromSeconds(10), "the dead letters to be counted");
+        await layer.Broker.PublishAsync("apiled.commands", "order.fulfill", "unreadable-" + Guid.NewGuid().ToString("N"), MessageTypes.FulfillOrderV1, "{ not json");
+        await Eventually.GetAsync(() => ReadSeriesAsync(process, deadLetters), v => v == deadBefore + 1, TimeSpan.FromSeconds(15), "the unreadable command to be counted as a dead letter");
     }
 
     [Fact]

@@ -92,6 +92,7 @@ public static class HttpResilience
                 MinimumThroughput = options.BreakerMinimumThroughput,
                 SamplingDuration = options.BreakerSamplingDuration,
                 BreakDuration = options.BreakerBreakDuration,
+                StateProvider = CircuitStates.Track(name),
                 OnOpened = args =>
                 {
                     logger.LogError("Circuit to {Downstream} opened for {BreakDuration}", name, args.BreakDuration);
