@@ -76,7 +76,10 @@ internal sealed class GatewayClient : IDisposable
         var deadline = DateTimeOffset.UtcNow + TimeSpan.FromMinutes(10);
         while (true)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, $"api/v1/sagas/{orderId}/retry-compensation");
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"api/v1/sagas/{orderId}/retry-compensation")
+            {
+                Content = System.Net.Http.Json.JsonContent.Create(new { by = "chaos-operator", reason = "the injected fault is over" }),
+            };
             request.Headers.Add("X-Api-Key", _endpoints.OperatorKey);
             int status;
             var wait = TimeSpan.FromSeconds(1);

@@ -37,8 +37,9 @@ public static class PublicApis
     public static readonly PublicApi Orders = new("orders", "Orders API (partners)", ExperienceCluster, GatewayPolicies.Partner,
         ["/api/v1/orders"], Essential: true);
 
-    public static readonly PublicApi Operations = new("operations", "Process API: sagas and flows (operators)", ProcessCluster,
-        GatewayPolicies.Operator, ["/api/v1/sagas", "/api/v1/flows", "/api/v1/approvals"], Essential: false);
+    public static readonly PublicApi Operations = new("operations", "Process API: sagas, flows, approvals, dead letters (operators)", ProcessCluster,
+        GatewayPolicies.Operator, ["/api/v1/sagas", "/api/v1/flows", "/api/v1/approvals", "/api/v1/dead-letters", "/api/v1/operator-actions",
+            "/api/v1/bulk-actions", "/api/v1/stats"], Essential: false);
 
     public static readonly IReadOnlyList<PublicApi> All = [Orders, Operations];
 }

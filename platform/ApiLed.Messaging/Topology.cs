@@ -35,6 +35,9 @@ public static class Topology
     public const string FulfillOrderRoutingKey = "order.fulfill";
     public const string ParkingLotQueue = "process.parking-lot";
 
+    /// <summary>The experience API's read model of order statuses (declared there, with its bindings).</summary>
+    public const string OrderStatusQueue = "experience.order-status";
+
     public static readonly QueueSpec OrderFulfillment =
         new("process.order-fulfillment", [new QueueBinding(CommandsExchange, FulfillOrderRoutingKey)]);
 

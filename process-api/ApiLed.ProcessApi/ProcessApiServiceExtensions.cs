@@ -46,6 +46,9 @@ public static class ProcessApiServiceExtensions
         builder.Services.AddSingleton<SagaStore>();
         builder.Services.AddTransient<OrderFulfillmentSaga>();
         builder.Services.AddSingleton<SagaRunner>();
+        builder.Services.AddSingleton<DeadLetters.DeadLetterQueues>();
+        builder.Services.AddSingleton<DeadLetters.OperatorActionLog>();
+        builder.Services.AddSingleton<Apis.BulkActions>();
         builder.Services.AddSingleton<CallbackDelivery>();
         builder.AddQueueConsumer<FulfillOrderHandler>(Topology.OrderFulfillment);
         builder.AddQueueConsumer<SagaTracker>(SagaTracker.Queue);

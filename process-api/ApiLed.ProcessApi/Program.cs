@@ -22,7 +22,11 @@ app.MapFlowsApi();
 app.MapApprovalsApi();
 app.MapCancellationsApi();
 app.MapCallbacksApi();
+app.MapDeadLettersApi();
+app.MapBulkActionsApi();
+app.MapStatsApi();
 
 app.Services.GetRequiredService<FlowCatalog>(); // an invalid flow configuration stops the service here, naming every problem
 await app.Services.GetRequiredService<SagaStore>().InitializeAsync(CancellationToken.None);
+await app.Services.GetRequiredService<ApiLed.ProcessApi.DeadLetters.OperatorActionLog>().InitializeAsync(CancellationToken.None);
 await app.RunAsync();

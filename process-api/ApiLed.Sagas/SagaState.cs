@@ -94,6 +94,9 @@ public sealed class SagaState
 
     public string? CorrelationId { get; init; }
 
+    /// <summary>The trace the saga started in (W3C trace id): the order's one trace, for operators to open in a trace viewer.</summary>
+    public string? TraceId { get; init; }
+
     /// <summary>
     /// A choreographed saga the process API took over from its participants (it stalled, or an operator acted on
     /// it): from then on the process API alone decides its next action, and participants ignore its events.
@@ -136,6 +139,7 @@ public sealed class SagaState
             Order = order,
             Steps = [.. definition.Steps.Select(s => new StepState { Name = s.Name })],
             CorrelationId = correlationId,
+            TraceId = System.Diagnostics.Activity.Current?.TraceId.ToHexString(),
             CallbackSecret = definition.Steps.Any(s => s.Callback is not null)
                 ? Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16))
                 : null,

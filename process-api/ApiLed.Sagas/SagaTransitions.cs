@@ -417,7 +417,7 @@ public static class SagaTransitions
     /// <summary>
     /// Why <paramref name="saga"/> can no longer be cancelled, or null when it can (or is cancelled or being cancelled
     /// already: a cancel is idempotent). An order can be cancelled while it runs and its flow's <c>CancelUntil</c> step
-    /// has not started.
+    /// has not started, and once parked (its undo failed): then the undo is retried and the order ends cancelled.
     /// </summary>
     public static CancelRefusal? WhyNotCancellable(SagaState saga)
     {
@@ -431,10 +431,15 @@ public static class SagaTransitions
             return new CancelRefusal("cancel-too-late", "The order is completed: it can no longer be cancelled.");
         }
 
-        if (saga.Status != SagaStatuses.Running)
+        if (saga.Status is not (SagaStatuses.Running or SagaStatuses.NeedsAttention))
         {
             return new CancelRefusal("order-not-cancellable",
                 $"The order is {saga.Status} ({saga.FailureReason}): it does not go ahead, so there is nothing to cancel.");
+        }
+
+        if (saga.Status == SagaStatuses.NeedsAttention)
+        {
+            return null; // it goes no further: cancelling retries its undo and ends it cancelled instead of failed
         }
 
         return saga.Definition.CancelUntil is { Length: > 0 } until
@@ -453,9 +458,15 @@ public static class SagaTransitions
     public static SagaTransition Cancel(SagaState saga, OrderCancellation cancellation)
     {
         var takeOver = saga.Definition.Mode == FlowModes.Choreography && !saga.TakenOver;
-        var participantsMayBeAhead = takeOver && saga.WaitingUntil is null;
+        var participantsMayBeAhead = takeOver && saga.WaitingUntil is null && saga.Status == SagaStatuses.Running;
         foreach (var step in saga.Steps)
         {
+            if (step.Status == StepStatuses.CompensationFailed)
+            {
+                step.Status = StepStatuses.Compensating; // a parked saga: its failed undo is due again, and the order ends cancelled
+                continue;
+            }
+
             var acts = saga.DefinitionOf(step).Operation is { Length: > 0 };
             if (step.Status is StepStatuses.Running or StepStatuses.AwaitingCallback || (participantsMayBeAhead && acts && step.Status == StepStatuses.Pending))
             {
@@ -483,7 +494,7 @@ public static class SagaTransitions
     /// An operator retries the failed compensations of a parked saga: they are due again, and the saga compensates.
     /// A choreographed saga is taken over by the process API, which runs the compensation itself.
     /// </summary>
-    public static SagaTransition RetryCompensation(SagaState saga)
+    public static SagaTransition RetryCompensation(SagaState saga, string by, string reason)
     {
         foreach (var step in saga.Steps.Where(s => s.Status == StepStatuses.CompensationFailed))
         {
@@ -491,9 +502,61 @@ public static class SagaTransitions
         }
 
         saga.Status = SagaStatuses.Compensating;
+        var who = $"compensation retried by {by}: {reason}";
         return saga.Definition.Mode == FlowModes.Choreography && !saga.TakenOver
-            ? TakeOver(saga, null, "an operator retried its compensation") with { Kind = "operator-retry" }
-            : new SagaTransition("operator-retry", null, "compensation retried by an operator", null);
+            ? TakeOver(saga, null, who) with { Kind = "operator-retry" }
+            : new SagaTransition("operator-retry", null, who, null);
+    }
+
+    /// <summary>
+    /// Why a parked saga cannot be driven forward from its failed step, or null when it can: only while nothing was
+    /// undone yet, i.e. the one step whose undo failed is the step that failed and every step before it still stands
+    /// (an undone step cannot be done again: its undo leaves the tombstone that refuses a late action).
+    /// </summary>
+    public static RedriveRefusal? WhyNotRedrivable(SagaState saga)
+    {
+        if (saga.Status != SagaStatuses.NeedsAttention)
+        {
+            return new RedriveRefusal("saga-not-parked", $"Saga '{saga.OrderId}' is {saga.Status}: only a parked ({SagaStatuses.NeedsAttention}) saga can be redriven.");
+        }
+
+        if (saga.Cancellation is not null)
+        {
+            return new RedriveRefusal("redrive-impossible", "The order was cancelled: retry its compensation instead.");
+        }
+
+        var failed = saga.Steps.FirstOrDefault(s => s.Name == saga.FailedStep);
+        var undone = saga.Steps.Where(s => s.Status == StepStatuses.Compensated && saga.DefinitionOf(s).Compensation is { Length: > 0 }).Select(s => s.Name).ToList();
+        var stuck = saga.Steps.Where(s => s.Status == StepStatuses.CompensationFailed).Select(s => s.Name).ToList();
+        if (failed is null || failed.Status != StepStatuses.CompensationFailed || stuck.Count != 1 || undone.Count > 0)
+        {
+            return new RedriveRefusal("redrive-impossible",
+                undone.Count > 0
+                    ? $"Step(s) {string.Join(", ", undone)} were already undone, so the order cannot go forward again: retry the compensation (or cancel) instead."
+                    : $"Only the failed step's own undo may have failed to redrive (failed step {saga.FailedStep ?? "none"}; undo failed for {string.Join(", ", stuck)}): retry the compensation instead.");
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// An operator drives a parked saga forward again once the cause is fixed: its failed step runs again, with the
+    /// same idempotency key (so a call that did act the first time is answered, not repeated), and the saga goes on
+    /// from there. A choreographed saga is taken over: the process API runs the rest. Call only when
+    /// <see cref="WhyNotRedrivable"/> is null.
+    /// </summary>
+    public static SagaTransition Redrive(SagaState saga, string by, string reason)
+    {
+        var step = saga.Steps.Single(s => s.Name == saga.FailedStep);
+        step.Status = StepStatuses.Pending;
+        step.Error = null;
+        saga.Status = SagaStatuses.Running;
+        saga.FailedStep = null;
+        saga.FailureReason = null;
+        var takeOver = saga.Definition.Mode == FlowModes.Choreography && !saga.TakenOver;
+        saga.TakenOver |= takeOver;
+        return new SagaTransition("operator-redrive", step.Name, $"redriven by {by}: {reason}", OrderEvents.Processing,
+            VersionStep: takeOver ? TakeoverVersionGap : 1);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 using ApiLed.Contracts;
 using ApiLed.IntegrationTests.Infrastructure;
@@ -204,7 +205,7 @@ public sealed class LateChoreographyEventTests(LateChoreographyEventTests.Layer 
             await layer.Billing.RestartAsync();
         }
 
-        using var retry = await layer.ProcessApiClient.PostAsync($"/api/v1/sagas/{orderId}/retry-compensation", null);
+        using var retry = await layer.ProcessApiClient.PostAsJsonAsync($"/api/v1/sagas/{orderId}/retry-compensation", new { by = "ops-test", reason = "the system is back" });
         Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
 
         var order = await Eventually.GetAsync(() => layer.GatewayClient.GetOrderAsync(orderId), o => o.Status == SagaStatuses.Failed,

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 using ApiLed.Contracts;
 using ApiLed.IntegrationTests.Infrastructure;
@@ -160,7 +161,7 @@ public sealed class ParkedSagaTests(ParkedSagaTests.BrokenRelease layer) : IClas
         Assert.Contains(orderId, listed);
 
         await mock.RemoveMappingAsync(fault);
-        using var retry = await layer.ProcessApiClient.PostAsync($"/api/v1/sagas/{orderId}/retry-compensation", null);
+        using var retry = await layer.ProcessApiClient.PostAsJsonAsync($"/api/v1/sagas/{orderId}/retry-compensation", new { by = "ops-test", reason = "the system is back" });
         Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
 
         var after = await Eventually.GetAsync(() => layer.GatewayClient.GetOrderAsync(orderId), o => o.Status == SagaStatuses.Failed,

@@ -122,7 +122,7 @@ public abstract class FraudScreeningTests(LayerFixture layer)
     /// <summary>Once risk is back, an operator's retry finishes the compensation and the order ends failed.</summary>
     private async Task<OrderView> AfterRiskIsBackAsync(string orderId)
     {
-        using var retry = await Layer.ProcessApiClient.PostAsync($"/api/v1/sagas/{orderId}/retry-compensation", null);
+        using var retry = await Layer.ProcessApiClient.PostAsJsonAsync($"/api/v1/sagas/{orderId}/retry-compensation", new { by = "ops-test", reason = "the system is back" });
         Assert.True(retry.IsSuccessStatusCode, $"retry answered {(int)retry.StatusCode}");
         return await Eventually.GetAsync(() => Layer.GatewayClient.GetOrderAsync(orderId), o => o.Status == SagaStatuses.Failed,
             TimeSpan.FromSeconds(60), "the retried compensation to fail the order");

@@ -66,7 +66,7 @@ public sealed class OpenApiContractTests(PartnerLayer layer)
         Assert.Equal("X-Api-Key", orders["components"]!["securitySchemes"]!["apiKey"]!["name"]!.GetValue<string>());
         Assert.All(orders["paths"]!.AsObject(), p => Assert.StartsWith("/api/v1/orders", p.Key));
         var operations = JsonNode.Parse(await layer.GatewayClient.GetStringAsync("/swagger/operations/swagger.json"))!;
-        Assert.All(operations["paths"]!.AsObject(), p => Assert.Matches("^/api/v1/(sagas|flows|approvals)", p.Key));
+        Assert.All(operations["paths"]!.AsObject(), p => Assert.Matches("^/api/v1/(sagas|flows|approvals|dead-letters|operator-actions|bulk-actions|stats)", p.Key));
         using var system = await layer.GatewayClient.GetAsync("/swagger/inventory/swagger.json");
         Assert.Equal(System.Net.HttpStatusCode.NotFound, system.StatusCode);
         using var screenings = await layer.GatewayClient.GetAsync("/api/v1/screenings");

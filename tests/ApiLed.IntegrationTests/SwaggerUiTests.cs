@@ -53,7 +53,7 @@ public sealed class SwaggerUiTests(PartnerLayer layer) : IAsyncLifetime
         await Expect(page.Locator("#operations-Orders-GetOrder")).ToBeVisibleAsync();
         var choices = await page.Locator(".topbar select option").AllInnerTextsAsync();
         Assert.Contains("Orders API (partners)", choices);
-        Assert.Contains("Process API: sagas and flows (operators)", choices);
+        Assert.Contains("Process API: sagas, flows, approvals, dead letters (operators)", choices);
         Assert.DoesNotContain(choices, c => c.Contains("Inventory", StringComparison.OrdinalIgnoreCase));
     }
 

@@ -242,7 +242,7 @@ public sealed class OrderFulfillmentSagaTests : IDisposable
         saga.Status = SagaStatuses.NeedsAttention;
         await store.RecordAsync(saga, new SagaTransition("saga-parked", "reserve-inventory", null, null), CancellationToken.None);
 
-        await store.RecordAsync(saga, SagaTransitions.RetryCompensation(saga), CancellationToken.None);
+        await store.RecordAsync(saga, SagaTransitions.RetryCompensation(saga, "ops-test", "billing is back"), CancellationToken.None);
         Assert.True(saga.DrivenByProcessApi);
         await Saga().RunAsync(saga, CancellationToken.None);
 

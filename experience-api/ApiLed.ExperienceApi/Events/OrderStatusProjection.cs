@@ -26,7 +26,7 @@ public sealed class OrderStatusProjection(OrderStore orders, TimeProvider time, 
         new(Topology.EventsExchange, OrderEvents.Cancelled),
     ];
 
-    public static readonly QueueSpec Queue = new("experience.order-status",
+    public static readonly QueueSpec Queue = new(Topology.OrderStatusQueue,
         [new(Topology.EventsExchange, OrderEvents.Processing), new(Topology.EventsExchange, OrderEvents.AwaitingApproval),
             new(Topology.EventsExchange, OrderEvents.ApprovalDecided), new(Topology.EventsExchange, OrderEvents.Cancelling), .. Outcomes])
     {

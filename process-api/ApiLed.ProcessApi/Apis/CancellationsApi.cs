@@ -27,7 +27,7 @@ public static class CancellationsApi
         return app;
     }
 
-    private static async Task<IResult> CancelAsync(string orderId,
+    internal static async Task<IResult> CancelAsync(string orderId,
         SagaCancelRequest request, SagaStore store, SagaRunner runner, TimeProvider time, IHostApplicationLifetime lifetime, CancellationToken ct)
     {
         var errors = new FieldErrors()

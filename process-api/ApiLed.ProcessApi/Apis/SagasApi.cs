@@ -29,42 +29,100 @@ public static class SagasApi
             .Produces<SagaView>()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        api.MapPost("/{orderId}/retry-compensation", async (string orderId, SagaStore store, SagaRunner runner,
+        api.MapGet("/search", SearchAsync)
+            .WithSummary("Finds sagas by partner, customer, order id (or its start), correlation id, flow, mode, status, failed step and start time (from, to), newest first, a page at a time: pass the nextCursor of a page as cursor for the next.")
+            .Produces<SagaPage>()
+            .ProducesValidationProblem();
+
+        api.MapGet("/{orderId}/timeline", async (string orderId, SagaStore store, CancellationToken ct) =>
+                await store.FindAsync(orderId, ct) is { } saga
+                    ? Results.Ok(SagaTimelines.Build(saga, await store.HistoryAsync(orderId, ct)))
+                    : Problems.Of(StatusCodes.Status404NotFound, "saga-not-found", "No saga for this order.", $"Order '{orderId}' has no saga (yet)."))
+            .WithSummary("An order's timeline, the same for every mode: steps, events, retries, compensations, waits and operator actions with their times and durations, and its trace id.")
+            .Produces<SagaTimeline>()
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapPost("/{orderId}/retry-compensation", (string orderId, OperatorActionRequest request, SagaStore store, SagaRunner runner,
                 IHostApplicationLifetime lifetime, CancellationToken ct) =>
-            {
-                var saga = await store.FindAsync(orderId, ct);
-                if (saga is null)
-                {
-                    return Problems.Of(StatusCodes.Status404NotFound, "saga-not-found", "No saga for this order.", $"Order '{orderId}' has no saga.");
-                }
-
-                if (saga.Status != SagaStatuses.NeedsAttention)
-                {
-                    return Problems.Of(StatusCodes.Status409Conflict, "saga-not-parked", "Only a parked saga can be retried.",
-                        $"Saga '{orderId}' is {saga.Status}, not {SagaStatuses.NeedsAttention}.");
-                }
-
-                try
-                {
-                    await store.RecordAsync(saga, SagaTransitions.RetryCompensation(saga), ct);
-                }
-                catch (SagaConcurrencyException)
-                {
-                    return Problems.Of(StatusCodes.Status409Conflict, "saga-changed", "The saga changed while it was being retried.",
-                        $"Saga '{orderId}' changed meanwhile; read it again and retry if it is still parked.");
-                }
-
-                // The process API runs the compensation itself, a choreographed saga included (it took it over).
-                runner.RunInBackground(orderId, lifetime.ApplicationStopping);
-                return TypedResults.Accepted($"/api/v1/sagas/{orderId}");
-            })
-            .WithSummary("Retries the failed compensations of a parked (needs-attention) saga, once its cause is fixed.")
+                ActAsync(orderId, request, store, runner, lifetime, WhyNotRetriable, SagaTransitions.RetryCompensation, ct))
+            .WithSummary("Retries the failed compensations of a parked (needs-attention) saga once its cause is fixed; it ends failed. Who and why are recorded in its history.")
             .Produces(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+
+        api.MapPost("/{orderId}/redrive", (string orderId, OperatorActionRequest request, SagaStore store, SagaRunner runner,
+                IHostApplicationLifetime lifetime, CancellationToken ct) =>
+                ActAsync(orderId, request, store, runner, lifetime, SagaTransitions.WhyNotRedrivable, SagaTransitions.Redrive, ct))
+            .WithSummary("Drives a parked saga forward again from its failed step once the cause is fixed (only while nothing was undone yet); it goes on to complete. Who and why are recorded in its history.")
+            .Produces(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
 
         return app;
     }
+
+    private static async Task<IResult> SearchAsync([AsParameters] SagaSearchQuery query, SagaStore store, CancellationToken ct)
+    {
+        var after = SagaCursor.Read(query.Cursor);
+        var errors = new FieldErrors()
+            .Check(query.Limit is null or (>= 1 and <= 200), "limit", "The page size is 1 to 200.")
+            .Check(query.Cursor is null || after is not null, "cursor", "The cursor is not one a page of this search returned.")
+            .Check(query.Mode is null or FlowModes.Orchestration or FlowModes.Choreography or FlowModes.Hybrid, "mode", "The mode is orchestration, choreography or hybrid.")
+            .Check(query.From is null || query.To is null || query.From < query.To, "from", "from is before to.");
+        if (errors.Any)
+        {
+            return errors.ToResult();
+        }
+
+        var limit = query.Limit ?? 50;
+        var sagas = await store.SearchAsync(query.ToFilter(), after, limit + 1, ct);
+        var page = sagas.Take(limit).Select(ToListItem).ToList();
+        return TypedResults.Ok(new SagaPage(page, sagas.Count > limit ? SagaCursor.Write(page[^1].CreatedAt, page[^1].OrderId) : null));
+    }
+
+    /// <summary>An operator's action on one saga: checked, recorded with who and why (optimistic on its version), then run in the background.</summary>
+    internal static async Task<IResult> ActAsync(string orderId, OperatorActionRequest request, SagaStore store, SagaRunner runner,
+        IHostApplicationLifetime lifetime, Func<SagaState, RedriveRefusal?> refusal, Func<SagaState, string, string, SagaTransition> act, CancellationToken ct)
+    {
+        if (request.Validate() is { Any: true } errors)
+        {
+            return errors.ToResult();
+        }
+
+        var saga = await store.FindAsync(orderId, ct);
+        if (saga is null)
+        {
+            return Problems.Of(StatusCodes.Status404NotFound, "saga-not-found", "No saga for this order.", $"Order '{orderId}' has no saga.");
+        }
+
+        if (refusal(saga) is { } refused)
+        {
+            return Problems.Of(StatusCodes.Status409Conflict, refused.Type, "This action does not apply to the saga as it stands.", refused.Detail);
+        }
+
+        try
+        {
+            await store.RecordAsync(saga, act(saga, request.By!.Trim(), request.Reason!.Trim()), ct);
+        }
+        catch (SagaConcurrencyException)
+        {
+            return Problems.Of(StatusCodes.Status409Conflict, "saga-changed", "The saga changed while the action was being taken.",
+                $"Saga '{orderId}' changed meanwhile; read it again and act if it still applies.");
+        }
+
+        // The process API runs it itself, a choreographed saga included (it took it over).
+        runner.RunInBackground(orderId, lifetime.ApplicationStopping);
+        return TypedResults.Accepted($"/api/v1/sagas/{orderId}");
+    }
+
+    /// <summary>Only a parked saga's failed compensation can be retried.</summary>
+    internal static RedriveRefusal? WhyNotRetriable(SagaState saga) => saga.Status == SagaStatuses.NeedsAttention ? null
+        : new RedriveRefusal("saga-not-parked", $"Saga '{saga.OrderId}' is {saga.Status}, not {SagaStatuses.NeedsAttention}: only a parked saga's compensation can be retried.");
+
+    internal static SagaListItem ToListItem(SagaState s) => new(s.OrderId, s.Flow, s.Definition.Mode, s.Status, s.Order.PartnerId, s.Order.CustomerId,
+        s.CorrelationId, s.TraceId, s.FailedStep, s.FailureReason, s.CreatedAt, s.UpdatedAt, SagaTimelines.NextAction(s));
 
     /// <summary>What an unfinished choreographed saga waits for, as stall detection sees it; null for any other saga.</summary>
     private static SagaWaiting? WaitingOf(SagaState saga, QueueObservations queues, SagaOptions options, TimeProvider time) =>

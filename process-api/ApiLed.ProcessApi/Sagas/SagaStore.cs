@@ -235,6 +235,46 @@ public sealed partial class SagaStore(SqliteDatabase database, OutboxStore outbo
             Read, null, ct, ("$status", status), ("$limit", limit)), ct);
 
     /// <summary>
+    /// Sagas matching every given filter (null = any), newest first, at most <paramref name="limit"/>, after the one
+    /// <paramref name="after"/> names (keyset paging on start time and order id, so a page never repeats or skips a
+    /// saga while new ones start). The partner, customer, correlation id, mode and failed step are read from the
+    /// saga's JSON (a scan of the matching rows; status, flow and time use the columns).
+    /// </summary>
+    public Task<List<SagaState>> SearchAsync(SagaFilter filter, (DateTimeOffset CreatedAt, string OrderId)? after, int limit, CancellationToken ct) =>
+        database.ReadAsync(c => c.QueryAsync(
+            """
+            SELECT data FROM sagas
+            WHERE ($status IS NULL OR status = $status) AND ($flow IS NULL OR flow = $flow)
+              AND ($order IS NULL OR order_id = $order OR substr(order_id, 1, length($order)) = $order)
+              AND ($partner IS NULL OR json_extract(data, '$.order.partnerId') = $partner)
+              AND ($customer IS NULL OR json_extract(data, '$.order.customerId') = $customer)
+              AND ($correlation IS NULL OR json_extract(data, '$.correlationId') = $correlation)
+              AND ($mode IS NULL OR json_extract(data, '$.definition.mode') = $mode)
+              AND ($failed IS NULL OR json_extract(data, '$.failedStep') = $failed)
+              AND ($from IS NULL OR created_at >= $from) AND ($to IS NULL OR created_at < $to)
+              AND ($afterAt IS NULL OR created_at < $afterAt OR (created_at = $afterAt AND order_id < $afterId))
+            ORDER BY created_at DESC, order_id DESC LIMIT $limit
+            """, Read, null, ct,
+            ("$status", filter.Status), ("$flow", filter.Flow), ("$order", filter.OrderId), ("$partner", filter.Partner),
+            ("$customer", filter.Customer), ("$correlation", filter.CorrelationId), ("$mode", filter.Mode), ("$failed", filter.FailedStep),
+            ("$from", filter.From?.ToStoreText()), ("$to", filter.To?.ToStoreText()),
+            ("$afterAt", after?.CreatedAt.ToStoreText()), ("$afterId", after?.OrderId), ("$limit", limit)), ct);
+
+    /// <summary>Per minute since <paramref name="since"/> and per mode: sagas started, and sagas last changed by status (a terminal status is when it ended).</summary>
+    public Task<List<(string Minute, string Mode, string What, int Count)>> PerMinuteAsync(DateTimeOffset since, CancellationToken ct) =>
+        database.ReadAsync(c => c.QueryAsync(
+            """
+            SELECT substr(created_at, 1, 16), json_extract(data, '$.definition.mode'), 'started', COUNT(*) FROM sagas
+              WHERE created_at >= $since GROUP BY 1, 2
+            UNION ALL
+            SELECT substr(updated_at, 1, 16), json_extract(data, '$.definition.mode'), status, COUNT(*) FROM sagas
+              WHERE updated_at >= $since AND status IN ($completed, $failed, $cancelled, $parked) GROUP BY 1, 2, 3
+            """,
+            r => (r.GetString(0), r.IsDBNull(1) ? "unknown" : r.GetString(1), r.GetString(2), r.GetInt32(3)), null, ct,
+            ("$since", since.ToStoreText()), ("$completed", SagaStatuses.Completed), ("$failed", SagaStatuses.Failed),
+            ("$cancelled", SagaStatuses.Cancelled), ("$parked", SagaStatuses.NeedsAttention)), ct);
+
+    /// <summary>
     /// Sagas not yet in a terminal state that the recovery scan must look at: every one the process API drives (to
     /// resume after a restart), and the choreographed ones unchanged since <paramref name="choreographedBefore"/> or whose timer or approval deadline is due
     /// by <paramref name="now"/> (a wait not yet due is left in the store). A

@@ -1,0 +1,43 @@
+using System.Globalization;
+using ApiLed.Contracts;
+using ApiLed.ProcessApi.Sagas;
+using ApiLed.ServiceDefaults.Hosting;
+
+namespace ApiLed.ProcessApi.Apis;
+
+/// <summary>The live view's figures: throughput, completions and failures per minute for each mode.</summary>
+public static class StatsApi
+{
+    public static IEndpointRouteBuilder MapStatsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/v1/stats/minutes", async Task<IResult> (int? minutes, SagaStore store, TimeProvider time, CancellationToken ct) =>
+            {
+                if (minutes is not null and (< 1 or > 1440))
+                {
+                    return new FieldErrors().Add("minutes", "1 to 1440 minutes.").ToResult();
+                }
+
+                var now = time.GetUtcNow();
+                var first = new DateTimeOffset(now.Year, now.Month, now.Day, now.Hour, now.Minute, 0, TimeSpan.Zero).AddMinutes(1 - (minutes ?? 30));
+                var rows = await store.PerMinuteAsync(first, ct);
+                var stats = rows
+                    .GroupBy(r => (r.Minute, r.Mode))
+                    .Select(g => new MinuteStats(
+                        DateTimeOffset.ParseExact(g.Key.Minute, "yyyy-MM-ddTHH:mm", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
+                        g.Key.Mode,
+                        Count(g, "started"), Count(g, SagaStatuses.Completed), Count(g, SagaStatuses.Failed), Count(g, SagaStatuses.Cancelled),
+                        Count(g, SagaStatuses.NeedsAttention)))
+                    .OrderBy(s => s.Minute).ThenBy(s => s.Mode, StringComparer.Ordinal)
+                    .ToList();
+                return TypedResults.Ok(stats);
+            })
+            .WithTags("Stats")
+            .WithSummary("Sagas started, completed, failed, cancelled and parked per minute for each mode over the last minutes (default 30), from the saga store.")
+            .Produces<List<MinuteStats>>()
+            .ProducesValidationProblem();
+        return app;
+    }
+
+    private static int Count(IEnumerable<(string Minute, string Mode, string What, int Count)> rows, string what) =>
+        rows.Where(r => r.What == what).Sum(r => r.Count);
+}
