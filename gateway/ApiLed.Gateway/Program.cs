@@ -1,4 +1,5 @@
 using ApiLed.Gateway;
+using ApiLed.Gateway.Console;
 using ApiLed.Gateway.OpenApi;
 using ApiLed.Gateway.Partners;
 using ApiLed.ServiceDefaults.Hosting;
@@ -9,6 +10,7 @@ builder.AddServiceDefaults("gateway");
 builder.AddPartnerAccess();
 builder.AddGatewayServices();
 builder.AddGatewayOpenApi();
+builder.Services.AddValidatedOptions<OperatorConsoleOptions>(OperatorConsoleOptions.Section);
 
 var app = builder.Build();
 
@@ -22,6 +24,7 @@ app.UseRateLimiter();
 app.UseMiddleware<RequestBodyLimit>();
 app.MapDefaultEndpoints();
 app.MapGatewayOpenApi();
+app.MapOperatorConsole();
 app.MapReverseProxy();
 
 await app.RunAsync();

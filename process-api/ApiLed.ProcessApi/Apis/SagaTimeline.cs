@@ -6,6 +6,8 @@ public sealed record SagaTimeline(
     string Flow,
     string Mode,
     string Status,
+    string? FailedStep,
+    string? FailureReason,
     string? CorrelationId,
     string? TraceId,
     string? NextAction,

@@ -41,7 +41,7 @@ public static partial class SagaTimelines
             previous = line.At;
         }
 
-        return new SagaTimeline(saga.OrderId, saga.Flow, saga.Definition.Mode, saga.Status, saga.CorrelationId, saga.TraceId, NextAction(saga),
+        return new SagaTimeline(saga.OrderId, saga.Flow, saga.Definition.Mode, saga.Status, saga.FailedStep, saga.FailureReason, saga.CorrelationId, saga.TraceId, NextAction(saga),
             [.. saga.Steps.Select(s =>
             {
                 var definition = saga.DefinitionOf(s);
