@@ -232,12 +232,13 @@ printf '  %-22s %-32s %s\n' "inventory system API" "$(url "$INVENTORY_API_PORT")
 printf '  %-22s %-32s %s\n' "billing system API" "$(url "$BILLING_API_PORT")" "$(url "$BILLING_API_PORT")/swagger"
 printf '  %-22s %-32s %s\n' "shipping system API" "$(url "$SHIPPING_API_PORT")" "$(url "$SHIPPING_API_PORT")/swagger"
 printf '  %-22s %-32s %s\n' "risk system API" "$(url "$RISK_API_PORT")" "$(url "$RISK_API_PORT")/swagger"
+printf '  %-22s %s\n' "operator console" "$(url "$GATEWAY_PORT")/console   (paste the operator key below)"
 printf '  %-22s %s\n' "RabbitMQ" "$shown_rabbit"
 printf '  %-22s %s\n' "data and logs" "$APILED_DATA_DIR"
 say ""
 say "  Demo API keys (send as X-Api-Key; all of them in the README, section Partners):"
 say "    partner demo-shop   ak_demo_shop_c023b9ee458fc0ad37cfbcc2"
-say "    operator demo-ops   ak_demo_ops_9e7985386ff6ae50494f5aa5   (also opens /api/v1/sagas and /api/v1/flows)"
+say "    operator demo-ops   ak_demo_ops_9e7985386ff6ae50494f5aa5   (the console; /api/v1/sagas, flows, approvals, dead-letters, bulk-actions, stats)"
 say ""
 
 # ---------------------------------------------------------------- wait
