@@ -4,7 +4,6 @@ using ApiLed.ServiceDefaults.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using RabbitMQ.Client;
 
 namespace ApiLed.Messaging;
 
@@ -31,7 +30,7 @@ public sealed partial class QueueDepths(
         description: "Messages in the dead-letter queue of a queue this service consumes, sampled every RabbitMq:QueueSampleInterval.");
 
     private readonly QueueSpec[] queues = [.. consumed.Select(c => c.Spec).DistinctBy(s => s.Name)];
-    private IChannel? channel;
+    private readonly QueueInspector inspector = new(connections, options);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -66,31 +65,18 @@ public sealed partial class QueueDepths(
             }
         }
 
-        await BoundedBrokerCall.DisposeQuietlyAsync(channel, options.Value.OperationTimeout);
+        await inspector.DisposeAsync();
     }
 
     private async Task<long?> CountAsync(string queue, CancellationToken ct)
     {
-        var limit = options.Value.OperationTimeout;
         try
         {
-            if (channel is not { IsOpen: true })
-            {
-                _ = BoundedBrokerCall.DisposeQuietlyAsync(channel, limit);
-                channel = null;
-                var connection = await connections.GetAsync(ct);
-                channel = await BoundedBrokerCall.RunAsync(token => connection.CreateChannelAsync(cancellationToken: token), limit,
-                    "opening the queue sampling channel", ct);
-            }
-
-            var open = channel;
-            var seen = await BoundedBrokerCall.RunAsync(token => open.QueueDeclarePassiveAsync(queue, token), limit, $"counting {queue}", ct);
-            return seen.MessageCount;
+            return (await inspector.LookAsync(queue, ct))?.Ready; // not declared yet: no value
         }
         catch (Exception ex) when (!ct.IsCancellationRequested)
         {
-            LogCannotCount(logger, queue, ex.Message); // a queue not declared yet closes the channel: opened again next time
-            channel = null;
+            LogCannotCount(logger, queue, ex.Message);
             return null;
         }
     }

@@ -32,19 +32,19 @@ public static class DeadLettersApi
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        api.MapPost("/{queue}/replay", (string queue, DeadLetterSelection selection, DeadLetterQueues deadLetters, OperatorActionLog log, CancellationToken ct) =>
-                TakeAsync(queue, selection, replay: true, deadLetters, log, ct))
-            .WithSummary("Sends the chosen dead letters (messageIds, or all) back to the queue they died in, to be handled again; who and why are recorded.")
-            .Produces<DeadLetterActionResult>()
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status404NotFound);
-
-        api.MapPost("/{queue}/discard", (string queue, DeadLetterSelection selection, DeadLetterQueues deadLetters, OperatorActionLog log, CancellationToken ct) =>
-                TakeAsync(queue, selection, replay: false, deadLetters, log, ct))
-            .WithSummary("Drops the chosen dead letters (messageIds, or all) for good; who and why are recorded.")
-            .Produces<DeadLetterActionResult>()
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status404NotFound);
+        foreach (var (verb, replay, summary) in new[]
+                 {
+                     ("replay", true, "Sends the chosen dead letters (messageIds, or all) back to the queue they died in, to be handled again; who and why are recorded."),
+                     ("discard", false, "Drops the chosen dead letters (messageIds, or all) for good; who and why are recorded."),
+                 })
+        {
+            api.MapPost("/{queue}/" + verb, (string queue, DeadLetterSelection selection, DeadLetterQueues deadLetters, OperatorActionLog log, CancellationToken ct) =>
+                    TakeAsync(queue, selection, replay, deadLetters, log, ct))
+                .WithSummary(summary)
+                .Produces<DeadLetterActionResult>()
+                .ProducesValidationProblem()
+                .ProducesProblem(StatusCodes.Status404NotFound);
+        }
 
         app.MapGet("/api/v1/operator-actions", async (int? limit, OperatorActionLog log, CancellationToken ct) =>
                 TypedResults.Ok(await log.RecentAsync(Math.Clamp(limit ?? 50, 1, 500), ct)))

@@ -63,12 +63,14 @@ public static class SagasApi
         return app;
     }
 
-    private static async Task<IResult> SearchAsync([AsParameters] SagaSearchQuery query, SagaStore store, CancellationToken ct)
+    // A page of the sagas the filter selects, newest first (limit 1–200, default 50), after the cursor (summary: at its mapping).
+    private static async Task<IResult> SearchAsync([AsParameters] SagaFilter filter, string? cursor, int? limit, SagaStore store, CancellationToken ct)
     {
-        var after = SagaCursor.Read(query.Cursor);
+        var after = SagaCursor.Read(cursor);
+        var query = filter.Normalized();
         var errors = new FieldErrors()
-            .Check(query.Limit is null or (>= 1 and <= 200), "limit", "The page size is 1 to 200.")
-            .Check(query.Cursor is null || after is not null, "cursor", "The cursor is not one a page of this search returned.")
+            .Check(limit is null or (>= 1 and <= 200), "limit", "The page size is 1 to 200.")
+            .Check(cursor is null || after is not null, "cursor", "The cursor is not one a page of this search returned.")
             .Check(query.Mode is null or FlowModes.Orchestration or FlowModes.Choreography or FlowModes.Hybrid, "mode", "The mode is orchestration, choreography or hybrid.")
             .Check(query.From is null || query.To is null || query.From < query.To, "from", "from is before to.");
         if (errors.Any)
@@ -76,10 +78,10 @@ public static class SagasApi
             return errors.ToResult();
         }
 
-        var limit = query.Limit ?? 50;
-        var sagas = await store.SearchAsync(query.ToFilter(), after, limit + 1, ct);
-        var page = sagas.Take(limit).Select(ToListItem).ToList();
-        return TypedResults.Ok(new SagaPage(page, sagas.Count > limit ? SagaCursor.Write(page[^1].CreatedAt, page[^1].OrderId) : null));
+        var size = limit ?? 50;
+        var sagas = await store.SearchAsync(query, after, size + 1, ct);
+        var page = sagas.Take(size).Select(ToListItem).ToList();
+        return TypedResults.Ok(new SagaPage(page, sagas.Count > size ? SagaCursor.Write(page[^1].CreatedAt, page[^1].OrderId) : null));
     }
 
     /// <summary>An operator's action on one saga: checked, recorded with who and why (optimistic on its version), then run in the background.</summary>

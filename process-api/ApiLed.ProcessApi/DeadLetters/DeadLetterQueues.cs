@@ -5,7 +5,6 @@ using ApiLed.ProcessApi.Sagas;
 using ApiLed.Sagas;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
-using RabbitMQ.Client.Exceptions;
 
 namespace ApiLed.ProcessApi.DeadLetters;
 
@@ -29,18 +28,18 @@ public sealed class DeadLetterQueues(RabbitMqConnectionProvider connections, Flo
     public async Task<List<DeadLetterQueueView>> ListAsync(CancellationToken ct)
     {
         var views = new List<DeadLetterQueueView>();
+        await using var inspector = new QueueInspector(connections, options);
         foreach (var queue in Queues)
         {
             var deadLetters = queue + ".dead-letter";
             long? count;
             try
             {
-                count = await WithChannelAsync(async channel =>
-                    (long)(await Bounded(token => channel.QueueDeclarePassiveAsync(deadLetters, token), $"counting {deadLetters}", ct)).MessageCount, ct);
+                count = (await inspector.LookAsync(deadLetters, ct))?.Ready ?? 0; // never declared: its consumer has not run, nothing died in it
             }
-            catch (Exception ex) when (!ct.IsCancellationRequested && IsMissingQueue(ex))
+            catch (Exception) when (!ct.IsCancellationRequested)
             {
-                count = 0; // never declared: its consumer has not run here, so nothing died in it
+                count = null; // the broker did not answer: unknown
             }
 
             views.Add(new DeadLetterQueueView(queue, deadLetters, count));
@@ -163,8 +162,4 @@ public sealed class DeadLetterQueues(RabbitMqConnectionProvider connections, Flo
         string text => text,
         _ => value?.ToString(),
     };
-
-    private static bool IsMissingQueue(Exception ex) =>
-        ex.GetBaseException() is OperationInterruptedException { ShutdownReason.ReplyCode: 404 }
-        || ex is OperationInterruptedException { ShutdownReason.ReplyCode: 404 };
 }
