@@ -104,7 +104,7 @@ public sealed class ConsoleTests(ConsoleTests.Fixture layer) : IClassFixture<Con
     }
 
     [Fact]
-    public async Task The_live_view_shows_completions_per_minute_for_the_mode()
+    public async Task The_live_view_shows_the_rates_from_the_metrics_and_completions_per_minute_for_the_mode()
     {
         var sku = LayerHttp.NewSku();
         await layer.InventoryClient.SetStockAsync(sku, onHand: 3);
@@ -112,6 +112,10 @@ public sealed class ConsoleTests(ConsoleTests.Fixture layer) : IClassFixture<Con
         Assert.Equal(SagaStatuses.Completed, (await layer.GatewayClient.WaitForTerminalAsync(orderId)).Status);
 
         await page.ClickAsync("nav button[data-tab=live]");
+        var now = page.Locator("#live-now tr[data-mode=hybrid] td[data-count=completed]"); // drawn from the process API's metrics
+        await Expect(now).ToBeVisibleAsync();
+        Assert.True(int.Parse(await now.GetAttributeAsync("data-total") ?? "0") >= 1, "the completed order is in the process API's counters");
+        await Expect(now).ToContainTextAsync("/min", new() { Timeout = 15_000 }); // the second sample gives a rate
         await Expect(page.Locator("#live-chart [data-chart-mode=hybrid]")).ToBeVisibleAsync();
         var completed = await page.Locator("#live-table tr[data-mode=hybrid] td.completed").AllTextContentsAsync();
         Assert.True(completed.Sum(int.Parse) >= 1, "the completed order is counted in its minute");

@@ -28,6 +28,13 @@ const money = (cents, currency) => `${(cents / 100).toFixed(2)} ${currency}`;
 
 function say(text) { $("message").textContent = text || ""; }
 
+async function apiText(path) {
+  if (!state.key) { say("Paste the operator API key first."); throw new Error("no key"); }
+  const response = await fetch(path, { headers: { "X-Api-Key": state.key, Accept: "text/plain" } });
+  if (!response.ok) { say(`${response.status} ${response.statusText}`); throw new Error(response.statusText); }
+  return response.text();
+}
+
 async function api(method, path, body) {
   if (!state.key) { say("Paste the operator API key first."); throw new Error("no key"); }
   const response = await fetch(path, {
@@ -84,7 +91,12 @@ function showTab(name) {
   if (name === "parked") loadParked().catch(() => {});
   if (name === "dead-letters") loadDeadLetters().catch(() => {});
   if (name === "approvals") loadApprovals().catch(() => {});
-  if (name === "live") { loadLive().catch(() => {}); liveTimer = setInterval(() => loadLive().catch(() => {}), 10000); }
+  if (name === "live") {
+    state.sample = null;
+    const refresh = () => { loadRates().catch(() => {}); loadLive().catch(() => {}); };
+    refresh();
+    liveTimer = setInterval(refresh, 5000);
+  }
 }
 document.querySelectorAll("nav button").forEach((b) => b.addEventListener("click", () => showTab(b.dataset.tab)));
 
@@ -244,10 +256,38 @@ async function followBulk(id) {
 }
 
 // --- live ----------------------------------------------------------------------------------------------------------
+/** The process API's saga counters from its metrics, summed by mode: started, and finished by status. */
+function sagaCounters(text) {
+  const totals = {};
+  for (const line of text.split("\n")) {
+    const m = /^apiled_sagas_(started|finished)_total\{([^}]*)\} ([0-9.eE+]+)$/.exec(line);
+    if (!m) continue;
+    const labels = Object.fromEntries([...m[2].matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
+    const what = m[1] === "started" ? "started" : labels.status;
+    totals[labels.mode] = totals[labels.mode] || {};
+    totals[labels.mode][what] = (totals[labels.mode][what] || 0) + Number(m[3]);
+  }
+  return totals;
+}
+
+async function loadRates() {
+  const now = { at: Date.now(), totals: sagaCounters(await apiText("/api/v1/stats/metrics")) };
+  const before = state.sample;
+  state.sample = now;
+  const columns = ["started", "completed", "failed", "cancelled", "needs-attention"];
+  $("live-now").tBodies[0].replaceChildren(...Object.keys(now.totals).sort().map((mode) => el("tr", { "data-mode": mode },
+    el("td", {}, mode),
+    columns.map((c) => {
+      const total = now.totals[mode][c] || 0;
+      const rate = before ? ((total - ((before.totals[mode] || {})[c] || 0)) * 60000) / (now.at - before.at) : null;
+      return el("td", { "data-count": c, "data-total": total }, `${total}${rate == null ? "" : ` (${rate.toFixed(1)}/min)`}`);
+    }))));
+}
+
 async function loadLive() {
   const minutes = await api("GET", "/api/v1/stats/minutes?minutes=30");
   $("live-table").tBodies[0].replaceChildren(...minutes.slice().reverse().map((m) => el("tr", { "data-minute": m.minute, "data-mode": m.mode },
-    el("td", {}, time(m.minute)), el("td", {}, m.mode), el("td", {}, m.started), el("td", { className: "completed" }, m.completed),
+    el("td", {}, new Date(m.minute).toLocaleString()), el("td", {}, m.mode), el("td", {}, m.started), el("td", { className: "completed" }, m.completed),
     el("td", { className: "failed" }, m.failed), el("td", {}, m.cancelled), el("td", {}, m.parked))));
   const modes = [...new Set(minutes.map((m) => m.mode))];
   const peak = Math.max(1, ...minutes.map((m) => m.completed + m.failed));

@@ -2,10 +2,14 @@ using System.Globalization;
 using ApiLed.Contracts;
 using ApiLed.ProcessApi.Sagas;
 using ApiLed.ServiceDefaults.Hosting;
+using ApiLed.ServiceDefaults.Telemetry;
 
 namespace ApiLed.ProcessApi.Apis;
 
-/// <summary>The live view's figures: throughput, completions and failures per minute for each mode.</summary>
+/// <summary>
+/// The live view's figures for each mode: the rates now, drawn from the process API's saga counters (its metrics), and
+/// the last minutes' history, counted from the saga store (so it is there at once, and across restarts).
+/// </summary>
 public static class StatsApi
 {
     public static IEndpointRouteBuilder MapStatsApi(this IEndpointRouteBuilder app)
@@ -35,6 +39,11 @@ public static class StatsApi
             .WithSummary("Sagas started, completed, failed, cancelled and parked per minute for each mode over the last minutes (default 30), from the saga store.")
             .Produces<List<MinuteStats>>()
             .ProducesValidationProblem();
+
+        app.MapGet("/api/v1/stats/metrics", (PrometheusMetrics metrics) => Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"))
+            .WithTags("Stats")
+            .WithSummary("The process API's metrics (its GET /metrics, Prometheus text), for operators through the gateway: the console's live rates are drawn from its saga counters.")
+            .Produces<string>(StatusCodes.Status200OK, "text/plain");
         return app;
     }
 
