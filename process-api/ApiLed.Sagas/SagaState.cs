@@ -97,6 +97,9 @@ public sealed class SagaState
     /// <summary>The trace the saga started in (W3C trace id): the order's one trace, for operators to open in a trace viewer.</summary>
     public string? TraceId { get; init; }
 
+    /// <summary>Where in that trace it started (W3C <c>traceparent</c>): a run resumed later (recovery, an operator's action) joins it.</summary>
+    public string? TraceParent { get; init; }
+
     /// <summary>
     /// A choreographed saga the process API took over from its participants (it stalled, or an operator acted on
     /// it): from then on the process API alone decides its next action, and participants ignore its events.
@@ -140,6 +143,7 @@ public sealed class SagaState
             Steps = [.. definition.Steps.Select(s => new StepState { Name = s.Name })],
             CorrelationId = correlationId,
             TraceId = System.Diagnostics.Activity.Current?.TraceId.ToHexString(),
+            TraceParent = Messaging.MessageEnvelope.CurrentTraceParent(),
             CallbackSecret = definition.Steps.Any(s => s.Callback is not null)
                 ? Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16))
                 : null,

@@ -104,7 +104,7 @@ public abstract class TraceTests(TracedLayerFixture layer)
     /// <summary>Who calls a system API: the process API over HTTP in orchestration, the system's own participant in choreography.</summary>
     protected abstract void AssertCallerByMode(ReceivedSpan caller, string system);
 
-    private async Task<(string OrderId, string TraceId, string Root)> PlaceTracedOrderAsync(object order)
+    protected async Task<(string OrderId, string TraceId, string Root)> PlaceTracedOrderAsync(object order)
     {
         var traceId = ActivityTraceId.CreateRandom().ToHexString();
         var root = ActivitySpanId.CreateRandom().ToHexString();
@@ -118,7 +118,7 @@ public abstract class TraceTests(TracedLayerFixture layer)
     }
 
     /// <summary>Waits until the trace has what <paramref name="complete"/> needs and every span's parent is in it (or is the partner's span).</summary>
-    private async Task<IReadOnlyList<ReceivedSpan>> WholeTraceAsync(string traceId, string root, Func<IReadOnlyList<ReceivedSpan>, bool> complete)
+    protected async Task<IReadOnlyList<ReceivedSpan>> WholeTraceAsync(string traceId, string root, Func<IReadOnlyList<ReceivedSpan>, bool> complete)
     {
         IReadOnlyList<ReceivedSpan> trace = [];
         try
@@ -133,7 +133,7 @@ public abstract class TraceTests(TracedLayerFixture layer)
         }
     }
 
-    private static ReceivedSpan? ServerSpan(IReadOnlyList<ReceivedSpan> spans, string service, string name) =>
+    protected static ReceivedSpan? ServerSpan(IReadOnlyList<ReceivedSpan> spans, string service, string name) =>
         spans.FirstOrDefault(s => s.Service == service && s.Kind == ReceivedSpan.KindServer && s.Name == name);
 
     private static string Describe(IReadOnlyList<ReceivedSpan> spans) =>
@@ -153,7 +153,10 @@ public sealed class OrchestrationTraceTests(OrchestrationTraceTests.Fixture laye
     [Fact]
     public async Task A_request_span_is_named_by_its_route_and_a_server_error_marks_it_failed()
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/sagas/ord_does-not-exist/retry-compensation");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/sagas/ord_does-not-exist/retry-compensation")
+        {
+            Content = JsonContent.Create(new { by = "ops-test", reason = "trace test" }),
+        };
         var traceId = ActivityTraceId.CreateRandom().ToHexString();
         request.Headers.Add("traceparent", $"00-{traceId}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
         using var response = await Layer.ProcessApiClient.SendAsync(request);
@@ -197,5 +200,45 @@ public sealed class ChoreographyTraceTests(ChoreographyTraceTests.Fixture layer)
     {
         Assert.Equal(system, caller.Service); // the participant beside the system calls it in process
         Assert.Equal("inproc", caller.Attribute("network.transport"));
+    }
+}
+
+/// <summary>Hybrid (the default flow, with its approval step): the order stays one trace when an operator's approval, in a trace of its own, resumes it.</summary>
+public sealed class HybridTraceTests(HybridTraceTests.Fixture layer) : TraceTests(layer), IClassFixture<HybridTraceTests.Fixture>
+{
+    public sealed class Fixture() : TracedLayerFixture(_ => { });
+
+    protected override void AssertCallerByMode(ReceivedSpan caller, string system)
+    {
+        Assert.Equal("process-api", caller.Service);
+        Assert.Equal("System.Net.Http", caller.Scope);
+    }
+
+    [Fact]
+    public async Task An_order_resumed_by_an_operator_s_approval_stays_one_trace()
+    {
+        var sku = LayerHttp.NewSku();
+        await Layer.InventoryClient.SetStockAsync(sku, onHand: 2, unitPriceCents: 150_000); // above 1,000.00: the default flow asks
+        var (orderId, traceId, root) = await PlaceTracedOrderAsync(LayerHttp.Order(sku));
+        await Eventually.GetAsync(() => Layer.GatewayClient.GetOrderAsync(orderId), o => o.Status == "awaiting-approval", TimeSpan.FromSeconds(30), "the approval to be asked");
+
+        var operatorTrace = ActivityTraceId.CreateRandom().ToHexString();
+        using var operatorClient = Layer.CreateGatewayClient(TestPartners.Operator.Key);
+        using var approve = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/approvals/{orderId}/approve")
+        {
+            Content = JsonContent.Create(new { by = "ops-ann", reason = "known customer" }),
+        };
+        approve.Headers.Add("traceparent", $"00-{operatorTrace}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
+        using (var approved = await operatorClient.SendAsync(approve))
+        {
+            Assert.Equal(HttpStatusCode.OK, approved.StatusCode);
+        }
+
+        Assert.Equal(SagaStatuses.Completed, (await Layer.GatewayClient.WaitForTerminalAsync(orderId)).Status);
+        var trace = await WholeTraceAsync(traceId, root, spans =>
+            ServerSpan(spans, "shipping-api", "POST /api/v1/shipments") is not null && ServerSpan(spans, "billing-api", "POST /api/v1/charges") is not null);
+        Assert.Contains(trace, s => s.Service == "process-api" && s.Name == "step charge-payment");
+        Assert.Contains(Layer.Receiver.Trace(operatorTrace), s => s.Service == "process-api" && s.Name == "POST /api/v1/approvals/{orderId}/approve");
+        Assert.DoesNotContain(Layer.Receiver.Trace(operatorTrace), s => s.Service == "billing-api"); // the charge is the order's, not the operator's
     }
 }

@@ -3,6 +3,7 @@ using ApiLed.Messaging;
 using ApiLed.Sagas;
 using ApiLed.Sagas.Flows;
 using ApiLed.Sagas.Operations;
+using ApiLed.ServiceDefaults.Hosting;
 using ApiLed.ServiceDefaults.Telemetry;
 using Microsoft.Extensions.Options;
 
@@ -23,8 +24,8 @@ public sealed class OrderFulfillmentSaga(
 {
     public async Task RunAsync(SagaState saga, CancellationToken ct)
     {
-        using var activity = ApiLedTelemetry.Source.StartActivity("saga " + saga.Flow);
-        activity?.SetTag("apiled.order_id", saga.OrderId);
+        using var activity = SagaSpans.StartRun(saga);
+        using var correlation = saga.CorrelationId is { } id && CorrelationContext.Current != id ? CorrelationContext.Enter(logger, id) : null;
         var compensation = options.Value.Compensation;
         var changes = new SagaChangeSet(saga, time); // an outcome waits here to be recorded with the next action's start
         while (true)
@@ -39,7 +40,7 @@ public sealed class OrderFulfillmentSaga(
             {
                 case SagaAction.Done:
                     await SaveAsync(changes);
-                    activity?.SetTag("apiled.saga_status", saga.Status);
+                    activity.SetTag("apiled.saga_status", saga.Status);
                     return;
                 case SagaAction.Finish finish:
                     changes.Add(SagaTransitions.Finish(saga, finish.Status));

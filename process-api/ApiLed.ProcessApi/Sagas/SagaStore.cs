@@ -128,6 +128,7 @@ public sealed partial class SagaStore(SqliteDatabase database, OutboxStore outbo
         }
 
         var saga = changes.Saga;
+        using var joined = SagaSpans.Join(saga, "saga change"); // a change made outside the order's trace: its events still join it
         var expected = changes.ExpectedVersion;
         foreach (var (transition, _, version) in changes.Transitions)
         {
