@@ -24,24 +24,15 @@ public sealed class ConsoleTests(ConsoleTests.Fixture layer) : IClassFixture<Con
         o.SetEnvironment(LayerService.Gateway, "Console__TraceViewerUrl", "http://127.0.0.1:16686/trace/{traceId}");
     });
 
-    private const string ChromiumPath = "/usr/bin/chromium";
     private static readonly string Screenshots = Path.Combine(RepoPaths.Root, "TestResults", "console");
-    private IPlaywright? playwright;
-    private IBrowser? browser;
+    private HeadlessChromium? chromium;
     private IPage page = null!;
 
     public async Task InitializeAsync()
     {
-        Assert.True(File.Exists(ChromiumPath), $"{ChromiumPath} is missing: apt-get install chromium (./test.sh does)");
         Directory.CreateDirectory(Screenshots);
-        playwright = await Playwright.CreateAsync();
-        browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumPath,
-            Headless = true,
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
-        page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
+        chromium = await HeadlessChromium.LaunchAsync();
+        page = await chromium.Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 1000 } });
         page.Dialog += async (_, dialog) => await dialog.AcceptAsync("checked by the console test"); // the reason every action asks for
         await page.GotoAsync(layer.Gateway.BaseUrl + "/console");
         await page.FillAsync("#api-key", TestPartners.Operator.Key);
@@ -52,12 +43,10 @@ public sealed class ConsoleTests(ConsoleTests.Fixture layer) : IClassFixture<Con
 
     public async Task DisposeAsync()
     {
-        if (browser is not null)
+        if (chromium is not null)
         {
-            await browser.DisposeAsync();
+            await chromium.DisposeAsync();
         }
-
-        playwright?.Dispose();
     }
 
     private Task ShotAsync(string name) => page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, name + ".png"), FullPage = true });
@@ -69,13 +58,6 @@ public sealed class ConsoleTests(ConsoleTests.Fixture layer) : IClassFixture<Con
         await page.ClickAsync("#search-button");
     }
 
-    private static object OrderFor(string customer, string sku, string payment = LayerHttp.OkCard) => new
-    {
-        customerId = customer,
-        lines = new[] { new { sku, quantity = 1 } },
-        paymentReference = payment,
-        shipTo = new { name = "Ada Lovelace", line1 = "12 St James's Square", city = "London", postalCode = "SW1Y 4JH", country = "GB" },
-    };
 
     [Fact]
     public async Task A_search_finds_an_order_and_its_timeline_shows_the_steps_in_order()
@@ -83,7 +65,7 @@ public sealed class ConsoleTests(ConsoleTests.Fixture layer) : IClassFixture<Con
         var customer = "cust-console-" + Guid.NewGuid().ToString("N")[..8];
         var sku = LayerHttp.NewSku();
         await layer.InventoryClient.SetStockAsync(sku, onHand: 3);
-        var orderId = await layer.GatewayClient.PlaceOrderAsync(OrderFor(customer, sku));
+        var orderId = await layer.GatewayClient.PlaceOrderAsync(LayerHttp.Order(sku, customerId: customer));
         Assert.Equal(SagaStatuses.Completed, (await layer.GatewayClient.WaitForTerminalAsync(orderId)).Status);
 
         await SearchAsync(customer);
@@ -128,7 +110,7 @@ public sealed class ConsoleTests(ConsoleTests.Fixture layer) : IClassFixture<Con
         var customer = "cust-console-" + Guid.NewGuid().ToString("N")[..8];
         var sku = LayerHttp.NewSku();
         await layer.InventoryClient.SetStockAsync(sku, onHand: 3);
-        var orderId = await layer.GatewayClient.PlaceOrderAsync(OrderFor(customer, sku, LayerHttp.DecliningCard));
+        var orderId = await layer.GatewayClient.PlaceOrderAsync(LayerHttp.Order(sku, payment: LayerHttp.DecliningCard, customerId: customer));
         Assert.Equal(SagaStatuses.Failed, (await layer.GatewayClient.WaitForTerminalAsync(orderId)).Status);
 
         await SearchAsync(customer);

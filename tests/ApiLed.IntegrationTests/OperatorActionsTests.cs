@@ -28,13 +28,6 @@ public sealed class OperatorActionsTests(OperatorActionsTests.Fixture layer) : I
 
     private HttpClient Operator() => layer.CreateGatewayClient(TestPartners.Operator.Key);
 
-    private static object OrderFor(string customer, string sku, string country = "GB") => new
-    {
-        customerId = customer,
-        lines = new[] { new { sku, quantity = 1 } },
-        paymentReference = LayerHttp.OkCard,
-        shipTo = new { name = "Ada Lovelace", line1 = "12 St James's Square", city = "London", postalCode = "SW1Y 4JH", country },
-    };
 
     [Fact]
     public async Task A_parked_saga_is_redriven_from_its_failed_step_and_completes()
@@ -85,14 +78,14 @@ public sealed class OperatorActionsTests(OperatorActionsTests.Fixture layer) : I
         var customer = "cust-bulk-" + Guid.NewGuid().ToString("N")[..8];
         var sku = LayerHttp.NewSku();
         await layer.InventoryClient.SetStockAsync(sku, onHand: 10);
-        var completed = await layer.GatewayClient.PlaceOrderAsync(OrderFor(customer, sku));
+        var completed = await layer.GatewayClient.PlaceOrderAsync(LayerHttp.Order(sku, customerId: customer));
         Assert.Equal(SagaStatuses.Completed, (await layer.GatewayClient.WaitForTerminalAsync(completed)).Status);
 
         var release = await layer.InventoryMock!.AlwaysFailAsync("POST", "/api/v1/reservations/[^/]+/release", 500);
         var parked = new List<string>();
         for (var i = 0; i < 2; i++)
         {
-            parked.Add(await layer.GatewayClient.PlaceOrderAsync(OrderFor(customer, sku, LayerHttp.UnservedCountry))); // shipping refuses: undone, release fails
+            parked.Add(await layer.GatewayClient.PlaceOrderAsync(LayerHttp.Order(sku, country: LayerHttp.UnservedCountry, customerId: customer))); // shipping refuses: undone, release fails
         }
 
         foreach (var orderId in parked)
@@ -218,7 +211,7 @@ public sealed class OperatorActionsTests(OperatorActionsTests.Fixture layer) : I
         var ids = new List<string>();
         for (var i = 0; i < 3; i++)
         {
-            ids.Add(await layer.GatewayClient.PlaceOrderAsync(OrderFor(customer, sku)));
+            ids.Add(await layer.GatewayClient.PlaceOrderAsync(LayerHttp.Order(sku, customerId: customer)));
         }
 
         foreach (var id in ids)

@@ -11,34 +11,21 @@ namespace ApiLed.IntegrationTests;
 [Collection(PartnerLayerCollection.Name)]
 public sealed class SwaggerUiTests(PartnerLayer layer) : IAsyncLifetime
 {
-    private const string ChromiumPath = "/usr/bin/chromium";
-    private IPlaywright? playwright;
+    private HeadlessChromium? chromium;
     private IBrowser? browser;
 
     public async Task InitializeAsync()
     {
-        Assert.True(File.Exists(ChromiumPath), $"{ChromiumPath} is missing: apt-get install chromium (./test.sh does)");
-        playwright = await Playwright.CreateAsync();
-        browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = ChromiumPath,
-            Headless = true,
-            Args =
-            [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync",
-            ],
-        });
+        chromium = await HeadlessChromium.LaunchAsync();
+        browser = chromium.Browser;
     }
 
     public async Task DisposeAsync()
     {
-        if (browser is not null)
+        if (chromium is not null)
         {
-            await browser.DisposeAsync();
+            await chromium.DisposeAsync();
         }
-
-        playwright?.Dispose();
     }
 
     [Fact]

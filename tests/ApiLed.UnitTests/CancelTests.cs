@@ -21,30 +21,8 @@ public sealed class CancelTests : IDisposable
 
     public void Dispose() => temp.Dispose();
 
-    private static SagaState Start(string mode = FlowModes.Orchestration, string? cancelUntil = "create-shipment")
-    {
-        var flows = ShippedFlows.Options with
-        {
-            Definitions = new()
-            {
-                ["f"] = new ConfiguredFlow
-                {
-                    Mode = mode,
-                    CancelUntil = cancelUntil,
-                    Steps =
-                    [
-                        new() { Name = "reserve-inventory", Operation = "inventory.reserve", Events = Events("r") },
-                        new() { Name = "charge-payment", Operation = "billing.charge", Events = Events("c") },
-                        new() { Name = "create-shipment", Operation = "shipping.create-shipment", Events = Events("s") },
-                    ],
-                },
-            },
-            OrderFlow = "f",
-        };
-        return SagaState.Start(Order, "f", flows.Definitions["f"].ToDefinition(flows), null, T0);
-    }
-
-    private static StepEvents Events(string p) => new() { Succeeded = p + ".ok", Failed = p + ".failed", Compensated = p + ".undone" };
+    private static SagaState Start(string mode = FlowModes.Orchestration, string? cancelUntil = "create-shipment") =>
+        SagaState.Start(Order, "f", ShippedFlows.ThreeSteps(mode, cancelUntil), null, T0);
 
     private static void Succeed(SagaState saga)
     {

@@ -1,6 +1,5 @@
 using ApiLed.Contracts;
 using ApiLed.ProcessApi.Apis;
-using ApiLed.ProcessApi.Flows;
 using ApiLed.Sagas;
 using ApiLed.Sagas.Flows;
 using ApiLed.Sagas.Operations;
@@ -18,29 +17,7 @@ public sealed class OperatorActionTests
     private static readonly FulfillOrderCommand Order = new("ord-o", "partner-a", "cust-1", [new PricedOrderLine("SKU-A", 1, 500)], 500,
         "EUR", "card-ok-4242", new ShippingAddress("Ada", "1 Road", "Town", "12345", "GB"), T0);
 
-    private static SagaState Start(string mode = FlowModes.Orchestration)
-    {
-        var flows = ShippedFlows.Options with
-        {
-            Definitions = new()
-            {
-                ["f"] = new ConfiguredFlow
-                {
-                    Mode = mode,
-                    Steps =
-                    [
-                        new() { Name = "reserve-inventory", Operation = "inventory.reserve", Events = Events("r") },
-                        new() { Name = "charge-payment", Operation = "billing.charge", Events = Events("c") },
-                        new() { Name = "create-shipment", Operation = "shipping.create-shipment", Events = Events("s") },
-                    ],
-                },
-            },
-            OrderFlow = "f",
-        };
-        return SagaState.Start(Order, "f", flows.Definitions["f"].ToDefinition(flows), null, T0);
-    }
-
-    private static StepEvents Events(string p) => new() { Succeeded = p + ".ok", Failed = p + ".failed", Compensated = p + ".undone" };
+    private static SagaState Start(string mode = FlowModes.Orchestration) => SagaState.Start(Order, "f", ShippedFlows.ThreeSteps(mode), null, T0);
 
     private static void Run(SagaState saga, StepOutcome outcome)
     {

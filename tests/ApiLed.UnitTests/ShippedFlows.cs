@@ -20,6 +20,34 @@ public static class ShippedFlows
     /// <summary>The definition a new saga of <paramref name="flow"/> keeps (operations pinned); by default the three-step reference flow.</summary>
     public static FlowDefinition Definition(string flow = "order-fulfillment-orchestrated") => Options.Definitions[flow].ToDefinition(Options);
 
+    /// <summary>
+    /// The definition of a flow "f" of the reference flow's three steps (reserve, charge, ship) in <paramref name="mode"/>, with
+    /// events <c>r.*</c>, <c>c.*</c>, <c>s.*</c> and <paramref name="cancelUntil"/>.
+    /// </summary>
+    public static FlowDefinition ThreeSteps(string mode = FlowModes.Orchestration, string? cancelUntil = null)
+    {
+        static StepEvents Events(string p) => new() { Succeeded = p + ".ok", Failed = p + ".failed", Compensated = p + ".undone" };
+        var flows = Options with
+        {
+            Definitions = new()
+            {
+                ["f"] = new ConfiguredFlow
+                {
+                    Mode = mode,
+                    CancelUntil = cancelUntil,
+                    Steps =
+                    [
+                        new() { Name = "reserve-inventory", Operation = "inventory.reserve", Events = Events("r") },
+                        new() { Name = "charge-payment", Operation = "billing.charge", Events = Events("c") },
+                        new() { Name = "create-shipment", Operation = "shipping.create-shipment", Events = Events("s") },
+                    ],
+                },
+            },
+            OrderFlow = "f",
+        };
+        return flows.Definitions["f"].ToDefinition(flows);
+    }
+
     public static string RepoRoot()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);

@@ -34,9 +34,10 @@ public static class LayerHttp
 
     public static string NewKey() => "key-" + Guid.NewGuid().ToString("N");
 
-    public static object Order(string sku, int quantity = 1, string payment = OkCard, string country = "GB", string? callbackUrl = null) => new
+    public static object Order(string sku, int quantity = 1, string payment = OkCard, string country = "GB", string? callbackUrl = null,
+        string customerId = "cust-test") => new
     {
-        customerId = "cust-test",
+        customerId,
         lines = new[] { new { sku, quantity } },
         paymentReference = payment,
         shipTo = new { name = "Ada Lovelace", line1 = "12 St James's Square", city = "London", postalCode = "SW1Y 4JH", country },

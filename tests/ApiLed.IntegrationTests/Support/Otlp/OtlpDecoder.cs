@@ -6,79 +6,20 @@ public static class OtlpDecoder
     public static List<ReceivedSpan> Spans(byte[] request)
     {
         var spans = new List<ReceivedSpan>();
-        var reader = new ProtoReader(request);
-        while (reader.Next())
-        {
-            if (reader.Field != 1)
-            {
-                reader.Skip();
-                continue;
-            }
-
-            var resourceSpans = new ProtoReader(reader.ReadBytes());
-            var service = "";
-            var scopes = new List<byte[]>();
-            while (resourceSpans.Next())
-            {
-                switch (resourceSpans.Field)
-                {
-                    case 1: service = ServiceName(resourceSpans.ReadBytes()); break;
-                    case 2: scopes.Add(resourceSpans.ReadBytes().ToArray()); break;
-                    default: resourceSpans.Skip(); break;
-                }
-            }
-
-            foreach (var scope in scopes)
-            {
-                ReadScopeSpans(scope, service, spans);
-            }
-        }
-
+        ForEachScope(request, (service, scope) => ReadScopeSpans(scope, service, spans));
         return spans;
     }
 
     public static List<ReceivedLogRecord> Logs(byte[] request)
     {
         var records = new List<ReceivedLogRecord>();
-        var reader = new ProtoReader(request);
-        while (reader.Next())
+        ForEachScope(request, (service, scope) =>
         {
-            if (reader.Field != 1)
+            foreach (var record in Fields(scope, 2))
             {
-                reader.Skip();
-                continue;
+                records.Add(ReadLogRecord(record, service));
             }
-
-            var resourceLogs = new ProtoReader(reader.ReadBytes());
-            var service = "";
-            var scopes = new List<byte[]>();
-            while (resourceLogs.Next())
-            {
-                switch (resourceLogs.Field)
-                {
-                    case 1: service = ServiceName(resourceLogs.ReadBytes()); break;
-                    case 2: scopes.Add(resourceLogs.ReadBytes().ToArray()); break;
-                    default: resourceLogs.Skip(); break;
-                }
-            }
-
-            foreach (var scope in scopes)
-            {
-                var scopeLogs = new ProtoReader(scope);
-                while (scopeLogs.Next())
-                {
-                    if (scopeLogs.Field == 2)
-                    {
-                        records.Add(ReadLogRecord(scopeLogs.ReadBytes(), service));
-                    }
-                    else
-                    {
-                        scopeLogs.Skip();
-                    }
-                }
-            }
-        }
-
+        });
         return records;
     }
 
@@ -86,56 +27,50 @@ public static class OtlpDecoder
     public static List<(string Service, string Metric)> MetricNames(byte[] request)
     {
         var names = new List<(string, string)>();
-        var reader = new ProtoReader(request);
+        ForEachScope(request, (service, scope) =>
+        {
+            foreach (var metric in Fields(scope, 2))
+            {
+                names.AddRange(Fields(metric, 1).Select(name => (service, System.Text.Encoding.UTF8.GetString(name))));
+            }
+        });
+        return names;
+    }
+
+    /// <summary>
+    /// Every request has the same outer shape: resource entries (field 1), each a resource (field 1, whose attributes name
+    /// the service) and scope entries (field 2) holding the spans, log records or metrics.
+    /// </summary>
+    private static void ForEachScope(byte[] request, Action<string, byte[]> scope)
+    {
+        foreach (var resource in Fields(request, 1))
+        {
+            var service = Fields(resource, 1).Select(ServiceName).FirstOrDefault() ?? "";
+            foreach (var entry in Fields(resource, 2))
+            {
+                scope(service, entry);
+            }
+        }
+    }
+
+    /// <summary>The length-delimited fields numbered <paramref name="field"/> of a message, in order.</summary>
+    private static List<byte[]> Fields(byte[] message, int field)
+    {
+        var found = new List<byte[]>();
+        var reader = new ProtoReader(message);
         while (reader.Next())
         {
-            if (reader.Field != 1)
+            if (reader.Field == field && reader.WireType == 2)
+            {
+                found.Add(reader.ReadBytes().ToArray());
+            }
+            else
             {
                 reader.Skip();
-                continue;
-            }
-
-            var resourceMetrics = new ProtoReader(reader.ReadBytes());
-            var service = "";
-            var scopes = new List<byte[]>();
-            while (resourceMetrics.Next())
-            {
-                switch (resourceMetrics.Field)
-                {
-                    case 1: service = ServiceName(resourceMetrics.ReadBytes()); break;
-                    case 2: scopes.Add(resourceMetrics.ReadBytes().ToArray()); break;
-                    default: resourceMetrics.Skip(); break;
-                }
-            }
-
-            foreach (var scope in scopes)
-            {
-                var scopeMetrics = new ProtoReader(scope);
-                while (scopeMetrics.Next())
-                {
-                    if (scopeMetrics.Field != 2)
-                    {
-                        scopeMetrics.Skip();
-                        continue;
-                    }
-
-                    var metric = new ProtoReader(scopeMetrics.ReadBytes());
-                    while (metric.Next())
-                    {
-                        if (metric.Field == 1)
-                        {
-                            names.Add((service, metric.ReadString()));
-                        }
-                        else
-                        {
-                            metric.Skip();
-                        }
-                    }
-                }
             }
         }
 
-        return names;
+        return found;
     }
 
     private static void ReadScopeSpans(byte[] bytes, string service, List<ReceivedSpan> spans)
@@ -212,7 +147,7 @@ public static class OtlpDecoder
         return new ReceivedSpan(service, scope, traceId, spanId, parent, name, kind, FromNanos(start), FromNanos(end), attributes, status, state);
     }
 
-    private static ReceivedLogRecord ReadLogRecord(ReadOnlySpan<byte> bytes, string service)
+    private static ReceivedLogRecord ReadLogRecord(byte[] bytes, string service)
     {
         var reader = new ProtoReader(bytes);
         string body = "", severity = "", traceId = "", spanId = "";
@@ -233,7 +168,7 @@ public static class OtlpDecoder
         return new ReceivedLogRecord(service, body, severity, traceId, spanId, attributes);
     }
 
-    private static string ServiceName(ReadOnlySpan<byte> resource)
+    private static string ServiceName(byte[] resource)
     {
         var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
         var reader = new ProtoReader(resource);
