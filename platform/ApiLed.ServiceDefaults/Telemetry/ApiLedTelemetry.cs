@@ -38,6 +38,9 @@ public static class TelemetryExtensions
         // One line per entry by default; JSON with Logging:Console:FormatterName=json (env Logging__Console__FormatterName), each
         // entry with its scopes: the trace and span ids, and the correlation id.
         builder.Logging.AddConsole();
+        // The slim builder's AddSimpleConsole fixes the formatter to "simple": the setting decides, registered after it.
+        var formatter = builder.Configuration["Logging:Console:FormatterName"];
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.FormatterName = string.IsNullOrWhiteSpace(formatter) ? "simple" : formatter);
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.SimpleConsoleFormatterOptions>(o =>
         {
             o.IncludeScopes = true;
