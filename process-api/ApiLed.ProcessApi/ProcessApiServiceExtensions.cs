@@ -6,6 +6,7 @@ using ApiLed.Sagas.Flows;
 using ApiLed.Sagas.Operations;
 using ApiLed.ServiceDefaults.Hosting;
 using ApiLed.ServiceDefaults.Resilience;
+using ApiLed.ServiceDefaults.Storage;
 using Microsoft.Extensions.Options;
 
 namespace ApiLed.ProcessApi;
@@ -46,6 +47,9 @@ public static class ProcessApiServiceExtensions
         builder.Services.AddSingleton<SagaStore>();
         builder.Services.AddTransient<OrderFulfillmentSaga>();
         builder.Services.AddSingleton<SagaRunner>();
+        // Held early callbacks and cancels that came before their saga are used once; kept as long as other bookkeeping.
+        builder.Services.AddSingleton(new BookkeepingTable("saga_early_callbacks", "at"));
+        builder.Services.AddSingleton(new BookkeepingTable("saga_cancellations", "requested_at"));
         builder.Services.AddSingleton<DeadLetters.DeadLetterQueues>();
         builder.Services.AddSingleton<DeadLetters.OperatorActionLog>();
         builder.Services.AddSingleton<Apis.BulkActions>();

@@ -31,6 +31,21 @@ public sealed class StoreHousekeepingTests : IDisposable
     }
 
     [Fact]
+    public async Task A_table_a_service_registers_is_purged_too()
+    {
+        using var database = Database("registered.db");
+        await database.MigrateAsync(IdempotentRequests.Schema + "CREATE TABLE held (id TEXT, at TEXT NOT NULL);", CancellationToken.None);
+        await database.WriteAsync((c, tx) => c.ExecuteAsync(
+            $"INSERT INTO held (id, at) VALUES ('old', '2020-01-01T00:00:00.0000000Z'), ('recent', '{DateTimeOffset.UtcNow.ToStoreText()}');",
+            tx, CancellationToken.None), CancellationToken.None);
+        var housekeeping = new StoreHousekeeping(database, Options.Create(new StoreOptions()), TimeProvider.System,
+            NullLogger<StoreHousekeeping>.Instance, [new BookkeepingTable("held", "at")]);
+
+        Assert.Equal(1, await housekeeping.PurgeAsync(DateTimeOffset.UtcNow.AddDays(-30), CancellationToken.None));
+        Assert.Equal("recent", await database.ReadAsync(c => c.ScalarAsync<string>("SELECT id FROM held", null, CancellationToken.None), CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_store_without_an_inbox_is_purged_without_error()
     {
         using var database = Database("idempotency-only.db");

@@ -5,14 +5,15 @@ using Microsoft.Extensions.Options;
 namespace ApiLed.ServiceDefaults.Storage;
 
 /// <summary>
-/// Keeps a store's bookkeeping tables bounded: once an hour it deletes stored idempotent answers and handled
-/// message ids older than <c>Store:BookkeepingRetention</c> (long after any retry or redelivery could arrive; the
-/// systems of record keep their own per-order keys for good).
+/// Keeps a store's bookkeeping tables bounded: once an hour it deletes stored idempotent answers, handled message ids
+/// and the <see cref="BookkeepingTable"/>s a service registers, older than <c>Store:BookkeepingRetention</c> (long after
+/// any retry or redelivery could arrive; the systems of record keep their own per-order keys for good).
 /// </summary>
 public sealed class StoreHousekeeping(SqliteDatabase database, IOptions<StoreOptions> options, TimeProvider time,
-    ILogger<StoreHousekeeping> logger) : BackgroundService
+    ILogger<StoreHousekeeping> logger, IEnumerable<BookkeepingTable>? registered = null) : BackgroundService
 {
-    private static readonly (string Table, string Column)[] Bookkeeping = [("idempotency_keys", "created_at"), ("inbox", "processed_at")];
+    private readonly BookkeepingTable[] bookkeeping =
+        [new("idempotency_keys", "created_at"), new("inbox", "processed_at"), .. registered ?? []];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -39,7 +40,7 @@ public sealed class StoreHousekeeping(SqliteDatabase database, IOptions<StoreOpt
     public Task<int> PurgeAsync(DateTimeOffset before, CancellationToken ct) => database.WriteAsync(async (c, tx) =>
     {
         var deleted = 0;
-        foreach (var (table, column) in Bookkeeping)
+        foreach (var (table, column) in bookkeeping)
         {
             if (await c.ScalarAsync<long?>("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $name", tx, ct, ("$name", table)) is not null)
             {
