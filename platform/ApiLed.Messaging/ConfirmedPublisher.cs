@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using ApiLed.ServiceDefaults.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;

@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json;
 using ApiLed.ServiceDefaults.Hosting;
-using ApiLed.ServiceDefaults.Telemetry;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

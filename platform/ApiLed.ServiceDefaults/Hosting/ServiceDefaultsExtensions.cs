@@ -98,7 +98,7 @@ public static class ServiceDefaultsExtensions
     public static IEndpointRouteBuilder MapDefaultEndpoints(this IEndpointRouteBuilder app)
     {
         var metrics = app.ServiceProvider.GetRequiredService<Telemetry.PrometheusMetrics>(); // listening from now on
-        app.MapGet("/metrics", () => Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"))
+        app.MapGet("/metrics", metrics.ToResult)
             .ExcludeFromDescription();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteHealth })
             .ExcludeFromDescription();

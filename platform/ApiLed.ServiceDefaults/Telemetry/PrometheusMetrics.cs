@@ -37,6 +37,12 @@ public sealed class PrometheusMetrics : IDisposable
 
     public void Dispose() => listener.Dispose();
 
+    /// <summary>The content type of <see cref="Render"/>'s text (Prometheus exposition format 0.0.4).</summary>
+    public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+    /// <summary>Every series in the Prometheus text format, as an HTTP answer.</summary>
+    public Microsoft.AspNetCore.Http.IResult ToResult() => Microsoft.AspNetCore.Http.Results.Text(Render(), ContentType);
+
     /// <summary>Every series in the Prometheus text format.</summary>
     public string Render()
     {

@@ -13,7 +13,8 @@ public sealed record BulkActionRequest(string? Action, SagaFilter? Filter, strin
 
     public FieldErrors Validate() => new FieldErrors()
         .Check(Action is not null && Actions.Contains(Action, StringComparer.Ordinal), "action", $"The action is one of {string.Join(", ", Actions)}.")
-        .Check(Filter is not null && Filter != new SagaFilter(), "filter", "Say which sagas (at least one filter field, e.g. status: needs-attention).")
+        .Check(Filter is not null && Filter.Normalized() != new SagaFilter(), "filter",
+            "Say which sagas: at least one filter field that is not blank, e.g. \"status\": \"needs-attention\".")
         .Check(PerSecond is null or (>= 1 and <= 100), "perSecond", "1 to 100 sagas a second.")
         .Check(!string.IsNullOrWhiteSpace(By) && By.Length <= 200, "by", "Who acts is required (at most 200 characters).")
         .Check(!string.IsNullOrWhiteSpace(Reason) && Reason.Length <= 2000, "reason", "Why is required (at most 2000 characters).");

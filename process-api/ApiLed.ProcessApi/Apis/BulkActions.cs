@@ -35,7 +35,7 @@ public sealed partial class BulkActions(
         (DateTimeOffset, string)? after = null;
         while (ids.Count < MaxSagas)
         {
-            var page = await store.SearchAsync(request.Filter!.Normalized(), after, Math.Min(500, MaxSagas - ids.Count), ct);
+            var page = await store.SearchIdsAsync(request.Filter!.Normalized(), after, Math.Min(500, MaxSagas - ids.Count), ct);
             ids.AddRange(page.Select(s => s.OrderId));
             if (page.Count < 500)
             {

@@ -40,7 +40,7 @@ public static class StatsApi
             .Produces<List<MinuteStats>>()
             .ProducesValidationProblem();
 
-        app.MapGet("/api/v1/stats/metrics", (PrometheusMetrics metrics) => Results.Text(metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"))
+        app.MapGet("/api/v1/stats/metrics", (PrometheusMetrics metrics) => metrics.ToResult())
             .WithTags("Stats")
             .WithSummary("The process API's metrics (its GET /metrics, Prometheus text), for operators through the gateway: the console's live rates are drawn from its saga counters.")
             .Produces<string>(StatusCodes.Status200OK, "text/plain");

@@ -242,9 +242,18 @@ public sealed partial class SagaStore(SqliteDatabase database, OutboxStore outbo
     /// saga's JSON (a scan of the matching rows; status, flow and time use the columns).
     /// </summary>
     public Task<List<SagaState>> SearchAsync(SagaFilter filter, (DateTimeOffset CreatedAt, string OrderId)? after, int limit, CancellationToken ct) =>
+        SearchAsync("data", Read, filter, after, limit, ct);
+
+    /// <summary>The order ids <see cref="SearchAsync(SagaFilter, ValueTuple{DateTimeOffset, string}?, int, CancellationToken)"/> would return, with each saga's start, without reading the sagas.</summary>
+    public Task<List<(string OrderId, DateTimeOffset CreatedAt)>> SearchIdsAsync(SagaFilter filter, (DateTimeOffset CreatedAt, string OrderId)? after, int limit,
+        CancellationToken ct) =>
+        SearchAsync("order_id, created_at", r => (r.GetString(0), r.GetTimestamp("created_at")), filter, after, limit, ct);
+
+    private Task<List<T>> SearchAsync<T>(string columns, Func<SqliteDataReader, T> read, SagaFilter filter,
+        (DateTimeOffset CreatedAt, string OrderId)? after, int limit, CancellationToken ct) =>
         database.ReadAsync(c => c.QueryAsync(
-            """
-            SELECT data FROM sagas
+            $"""
+            SELECT {columns} FROM sagas
             WHERE ($status IS NULL OR status = $status) AND ($flow IS NULL OR flow = $flow)
               AND ($order IS NULL OR order_id = $order OR substr(order_id, 1, length($order)) = $order)
               AND ($partner IS NULL OR json_extract(data, '$.order.partnerId') = $partner)
@@ -255,7 +264,7 @@ public sealed partial class SagaStore(SqliteDatabase database, OutboxStore outbo
               AND ($from IS NULL OR created_at >= $from) AND ($to IS NULL OR created_at < $to)
               AND ($afterAt IS NULL OR created_at < $afterAt OR (created_at = $afterAt AND order_id < $afterId))
             ORDER BY created_at DESC, order_id DESC LIMIT $limit
-            """, Read, null, ct,
+            """, read, null, ct,
             ("$status", filter.Status), ("$flow", filter.Flow), ("$order", filter.OrderId), ("$partner", filter.Partner),
             ("$customer", filter.Customer), ("$correlation", filter.CorrelationId), ("$mode", filter.Mode), ("$failed", filter.FailedStep),
             ("$from", filter.From?.ToStoreText()), ("$to", filter.To?.ToStoreText()),
