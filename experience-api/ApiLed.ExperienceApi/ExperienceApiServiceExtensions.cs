@@ -35,7 +35,7 @@ public static class ExperienceApiServiceExtensions
 {
     public static WebApplicationBuilder AddExperienceApiServices(this WebApplicationBuilder builder)
     {
-        builder.AddSqliteStore();
+        builder.AddStore();
         // Orders are still accepted into the outbox while the broker is away: the service is degraded, not down.
         builder.AddRabbitMqMessaging("experience-api", brokerDownStatus: HealthStatus.Degraded);
         builder.AddOutbox("/apiled/experience-api", Topology.OrderFulfillment);

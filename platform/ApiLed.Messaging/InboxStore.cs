@@ -7,15 +7,15 @@ namespace ApiLed.Messaging;
 /// without acting again. Handlers with state of their own record the id in their transaction instead
 /// (<see cref="OutboxStore.TryRecordInboxAsync"/>).
 /// </summary>
-public sealed class InboxStore(SqliteDatabase database)
+public sealed class InboxStore(StoreDatabase database)
 {
-    public const string Schema = """
+    public static readonly StoreSchema Schema = StoreSchema.Of("inbox", """
         CREATE TABLE IF NOT EXISTS inbox (
             consumer     TEXT NOT NULL,
             message_id   TEXT NOT NULL,
             processed_at TEXT NOT NULL,
             PRIMARY KEY (consumer, message_id));
-        """;
+        """);
 
     public Task<bool> SeenAsync(string consumer, string messageId, CancellationToken ct) => database.ReadAsync(async c =>
         await c.ScalarAsync<long?>("SELECT 1 FROM inbox WHERE consumer = $consumer AND message_id = $id", null, ct,

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using ApiLed.ServiceDefaults.Hosting;
 using ApiLed.ServiceDefaults.Storage;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace ApiLed.Messaging;
 
@@ -12,10 +12,10 @@ namespace ApiLed.Messaging;
 /// </summary>
 public sealed class OutboxStore
 {
-    private readonly SqliteDatabase database;
+    private readonly StoreDatabase database;
     private int enqueuedSinceCommit;
 
-    public OutboxStore(SqliteDatabase database, OutboxSignal signal)
+    public OutboxStore(StoreDatabase database, OutboxSignal signal)
     {
         this.database = database;
         database.Committed += () =>
@@ -27,7 +27,7 @@ public sealed class OutboxStore
         };
     }
 
-    public const string Schema = """
+    public static readonly StoreSchema Schema = StoreSchema.Of("outbox", """
         CREATE TABLE IF NOT EXISTS outbox (
             seq            INTEGER PRIMARY KEY AUTOINCREMENT,
             message_id     TEXT NOT NULL UNIQUE,
@@ -44,17 +44,10 @@ public sealed class OutboxStore
             last_error     TEXT,
             also_routed_to TEXT);
         CREATE INDEX IF NOT EXISTS ix_outbox_pending ON outbox (published_at, seq);
-        """ + InboxStore.Schema;
-
-    /// <summary>Brings an outbox created by an earlier version up to this schema.</summary>
-    public async Task UpgradeAsync(CancellationToken ct)
-    {
-        await database.AddColumnIfMissingAsync("outbox", "also_routed_to", "TEXT", ct);
-        await database.AddColumnIfMissingAsync("outbox", "tracestate", "TEXT", ct);
-    }
+        """, [new("outbox", "also_routed_to", "TEXT"), new("outbox", "tracestate", "TEXT")]);
 
     /// <summary>Adds a message inside the caller's transaction; the relay is woken when it commits.</summary>
-    public async Task EnqueueAsync(SqliteConnection connection, SqliteTransaction transaction, OutboundMessage message, CancellationToken ct)
+    public async Task EnqueueAsync(DbConnection connection, DbTransaction transaction, OutboundMessage message, CancellationToken ct)
     {
         await connection.ExecuteAsync(
             """
@@ -74,7 +67,7 @@ public sealed class OutboxStore
     public Task<List<OutboxRow>> PendingAsync(int max, CancellationToken ct) => database.ReadAsync(connection =>
         connection.QueryAsync(
             "SELECT seq, message_id, exchange, routing_key, type, correlation_id, traceparent, body, created_at, also_routed_to, tracestate FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $max",
-            r => new OutboxRow(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4),
+            r => new OutboxRow(r.GetLong(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4),
                 r.GetNullableString("correlation_id"), r.GetNullableString("traceparent"), r.GetString(7), r.GetTimestamp("created_at"),
                 r.GetNullableString("also_routed_to")?.Split(' ', StringSplitOptions.RemoveEmptyEntries), r.GetNullableString("tracestate")),
             null, ct, ("$max", max)), ct);
@@ -86,17 +79,23 @@ public sealed class OutboxStore
     public Task<(long Count, DateTimeOffset? Oldest)> BacklogAsync(CancellationToken ct) => database.ReadAsync(async connection =>
     {
         var rows = await connection.QueryAsync("SELECT COUNT(*), MIN(created_at) FROM outbox WHERE published_at IS NULL",
-            r => (r.GetInt64(0), r.IsDBNull(1) ? (DateTimeOffset?)null : DateTimeOffset.Parse(r.GetString(1), System.Globalization.CultureInfo.InvariantCulture)),
+            r => (r.GetLong(0), r.IsDBNull(1) ? (DateTimeOffset?)null : DateTimeOffset.Parse(r.GetString(1), System.Globalization.CultureInfo.InvariantCulture)),
             null, ct);
         return rows.Count == 0 ? (0L, (DateTimeOffset?)null) : rows[0];
     }, ct);
 
-    /// <summary>Marks rows published; one statement text whatever the batch (the sequences go as a JSON array), so the writer keeps it prepared.</summary>
+    /// <summary>
+    /// Marks rows published; one statement text whatever the batch, so it stays prepared: the sequences go as a JSON
+    /// array (SQLite) or an array parameter (PostgreSQL).
+    /// </summary>
     public Task MarkPublishedAsync(IReadOnlyCollection<long> sequences, CancellationToken ct) =>
         sequences.Count == 0 ? Task.CompletedTask : database.WriteAsync(async (connection, transaction) =>
             await connection.ExecuteAsync(
-                "UPDATE outbox SET published_at = $at, attempts = attempts + 1 WHERE seq IN (SELECT value FROM json_each($sequences))",
-                transaction, ct, ("$at", DateTimeOffset.UtcNow.ToStoreText()), ("$sequences", $"[{string.Join(',', sequences)}]")), ct);
+                database.Engine == StoreEngine.Postgres
+                    ? "UPDATE outbox SET published_at = $at, attempts = attempts + 1 WHERE seq = ANY($sequences)"
+                    : "UPDATE outbox SET published_at = $at, attempts = attempts + 1 WHERE seq IN (SELECT value FROM json_each($sequences))",
+                transaction, ct, ("$at", DateTimeOffset.UtcNow.ToStoreText()),
+                ("$sequences", database.Engine == StoreEngine.Postgres ? sequences.ToArray() : $"[{string.Join(',', sequences)}]")), ct);
 
     /// <summary>Deletes rows published before <paramref name="before"/>; unpublished rows are never touched.</summary>
     public Task<int> PurgePublishedAsync(DateTimeOffset before, CancellationToken ct) => database.WriteAsync((connection, transaction) =>
@@ -111,7 +110,7 @@ public sealed class OutboxStore
     /// Records that <paramref name="consumer"/> handled <paramref name="messageId"/>, inside the handler's transaction.
     /// False when it already had: the caller skips the repeat.
     /// </summary>
-    public static async Task<bool> TryRecordInboxAsync(SqliteConnection connection, SqliteTransaction transaction, string consumer,
+    public static async Task<bool> TryRecordInboxAsync(DbConnection connection, DbTransaction transaction, string consumer,
         string messageId, CancellationToken ct) =>
         await connection.ExecuteAsync(
             "INSERT INTO inbox (consumer, message_id, processed_at) VALUES ($consumer, $id, $at) ON CONFLICT DO NOTHING",

@@ -30,7 +30,7 @@ public static class ProcessApiServiceExtensions
 
     public static WebApplicationBuilder AddProcessApiServices(this WebApplicationBuilder builder)
     {
-        builder.AddSqliteStore();
+        builder.AddStore();
         builder.AddRabbitMqMessaging("process-api");
         builder.AddOutbox("/apiled/process-api");
 

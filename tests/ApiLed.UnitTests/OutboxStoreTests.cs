@@ -13,7 +13,7 @@ public sealed class OutboxStoreTests : IDisposable
     public OutboxStoreTests()
     {
         database = new SqliteDatabase(Options.Create(new StoreOptions { Path = Path.Combine(folder, "outbox.db") }));
-        database.MigrateAsync(OutboxStore.Schema, CancellationToken.None).GetAwaiter().GetResult();
+        database.MigrateAsync([OutboxStore.Schema, InboxStore.Schema], CancellationToken.None).GetAwaiter().GetResult();
         outbox = new OutboxStore(database, new OutboxSignal());
     }
 

@@ -13,7 +13,7 @@ public sealed class StoreHousekeepingTests : IDisposable
     public async Task Old_bookkeeping_rows_are_purged_and_recent_ones_kept()
     {
         using var database = Database("with-both.db");
-        await database.MigrateAsync(IdempotentRequests.Schema + InboxStore.Schema, CancellationToken.None);
+        await database.MigrateAsync([IdempotentRequests.Schema, InboxStore.Schema], CancellationToken.None);
         var inbox = new InboxStore(database);
         await inbox.RecordAsync("participant", "recent", CancellationToken.None);
         await database.WriteAsync((c, tx) => c.ExecuteAsync(
@@ -34,7 +34,7 @@ public sealed class StoreHousekeepingTests : IDisposable
     public async Task A_table_a_service_registers_is_purged_too()
     {
         using var database = Database("registered.db");
-        await database.MigrateAsync(IdempotentRequests.Schema + "CREATE TABLE held (id TEXT, at TEXT NOT NULL);", CancellationToken.None);
+        await database.MigrateAsync([IdempotentRequests.Schema, StoreSchema.Of("held", "CREATE TABLE held (id TEXT, at TEXT NOT NULL);")], CancellationToken.None);
         await database.WriteAsync((c, tx) => c.ExecuteAsync(
             $"INSERT INTO held (id, at) VALUES ('old', '2020-01-01T00:00:00.0000000Z'), ('recent', '{DateTimeOffset.UtcNow.ToStoreText()}');",
             tx, CancellationToken.None), CancellationToken.None);
@@ -49,7 +49,7 @@ public sealed class StoreHousekeepingTests : IDisposable
     public async Task A_store_without_an_inbox_is_purged_without_error()
     {
         using var database = Database("idempotency-only.db");
-        await database.MigrateAsync(IdempotentRequests.Schema, CancellationToken.None);
+        await database.MigrateAsync([IdempotentRequests.Schema], CancellationToken.None);
         Assert.Equal(0, await Housekeeping(database).PurgeAsync(DateTimeOffset.UtcNow, CancellationToken.None));
     }
 

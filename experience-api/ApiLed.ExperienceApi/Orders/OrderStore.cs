@@ -2,7 +2,7 @@ using System.Text.Json;
 using ApiLed.Contracts;
 using ApiLed.Messaging;
 using ApiLed.ServiceDefaults.Storage;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace ApiLed.ExperienceApi.Orders;
 
@@ -20,9 +20,9 @@ public abstract record AcceptResult
 /// transaction as the outbox row that queues their fulfillment, plus the status read model the saga events
 /// keep up to date and the partner notifications.
 /// </summary>
-public sealed class OrderStore(SqliteDatabase database, OutboxStore outbox)
+public sealed class OrderStore(StoreDatabase database, OutboxStore outbox)
 {
-    private const string Schema = """
+    private static readonly StoreSchema Schema = StoreSchema.Of("orders", """
         CREATE TABLE IF NOT EXISTS orders (
             order_id        TEXT PRIMARY KEY,
             partner_id      TEXT NOT NULL,
@@ -57,18 +57,12 @@ public sealed class OrderStore(SqliteDatabase database, OutboxStore outbox)
             correlation_id TEXT);
         CREATE INDEX IF NOT EXISTS ix_notifications_order ON notifications (order_id);
         CREATE INDEX IF NOT EXISTS ix_notifications_due ON notifications (status, next_attempt);
-        """;
+        """, [new("notifications", "correlation_id", "TEXT")]);
 
     private const string SelectOrder =
         "SELECT order_id, status, customer_id, lines, total_cents, currency, accepted_at, updated_at, steps, failed_step, failure_reason FROM orders";
 
-    public async Task InitializeAsync(CancellationToken ct)
-    {
-        await database.MigrateAsync(Schema + OutboxStore.Schema, ct);
-        await outbox.UpgradeAsync(ct);
-        // Stores created before notifications carried the correlation id get the column.
-        await database.AddColumnIfMissingAsync("notifications", "correlation_id", "TEXT", ct);
-    }
+    public Task InitializeAsync(CancellationToken ct) => database.MigrateAsync([Schema, OutboxStore.Schema, InboxStore.Schema], ct);
 
     /// <summary>
     /// Stores a validated order and queues its fulfillment command in one transaction; the same partner and key
@@ -177,7 +171,7 @@ public sealed class OrderStore(SqliteDatabase database, OutboxStore outbox)
             ("$completed", OrderStatuses.Completed), ("$failed", OrderStatuses.Failed), ("$parked", OrderStatuses.NeedsAttention),
             ("$cancelled", OrderStatuses.Cancelled)), ct);
 
-    private async Task<OrderStatusView?> FindAsync(SqliteConnection c, SqliteTransaction? tx, string partnerId, string orderId, CancellationToken ct)
+    private async Task<OrderStatusView?> FindAsync(DbConnection c, DbTransaction? tx, string partnerId, string orderId, CancellationToken ct)
     {
         var notifications = await c.QueryAsync(
             "SELECT event, status, attempts, created_at, delivered_at, last_error FROM notifications WHERE order_id = $id ORDER BY id",
@@ -187,11 +181,11 @@ public sealed class OrderStore(SqliteDatabase database, OutboxStore outbox)
     }
 
     /// <summary>A notification row whose columns start at <paramref name="first"/>: event, status, attempts, created, delivered, error.</summary>
-    private static NotificationView ReadNotification(SqliteDataReader r, int first) => new(
-        r.GetString(first), r.GetString(first + 1), r.GetInt32(first + 2), r.GetTimestamp("created_at"),
+    private static NotificationView ReadNotification(DbDataReader r, int first) => new(
+        r.GetString(first), r.GetString(first + 1), r.GetInt(first + 2), r.GetTimestamp("created_at"),
         r.IsDBNull(first + 4) ? null : r.GetTimestamp("delivered_at"), r.GetNullableString("last_error"));
 
-    private static OrderStatusView Read(SqliteDataReader r, IReadOnlyList<NotificationView> notifications)
+    private static OrderStatusView Read(DbDataReader r, IReadOnlyList<NotificationView> notifications)
     {
         var steps = JsonSerializer.Deserialize<List<SagaStepView>>(r.GetString(8), JsonSerializerOptions.Web) ?? [];
         var failedStep = r.GetNullableString("failed_step");
@@ -199,7 +193,7 @@ public sealed class OrderStore(SqliteDatabase database, OutboxStore outbox)
         return new OrderStatusView(
             r.GetString(0), r.GetString(1), r.GetString(2),
             JsonSerializer.Deserialize<List<PricedOrderLine>>(r.GetString(3), JsonSerializerOptions.Web) ?? [],
-            r.GetInt64(4), r.GetString(5), r.GetTimestamp("accepted_at"), r.GetTimestamp("updated_at"), steps,
+            r.GetLong(4), r.GetString(5), r.GetTimestamp("accepted_at"), r.GetTimestamp("updated_at"), steps,
             failedStep is null ? null : new OrderFailureView(failedStep, reason ?? ""),
             [.. steps.Where(s => s.Status == "compensated").Reverse().Select(s => s.Name)],
             notifications);

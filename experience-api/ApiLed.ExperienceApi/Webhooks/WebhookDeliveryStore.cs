@@ -12,7 +12,7 @@ public sealed record ClaimedDelivery(long Id, string MessageId, string OrderId, 
 /// counted, reserved until the claim times out) in one write before anything is sent, so no two senders send it at
 /// once; its outcome is recorded only by the attempt that claimed it.
 /// </summary>
-public sealed class WebhookDeliveryStore(SqliteDatabase database)
+public sealed class WebhookDeliveryStore(StoreDatabase database)
 {
     private const string Due =
         "n.status IN ('" + NotificationStatuses.Pending + "', '" + NotificationStatuses.Sending + "') AND n.next_attempt <= $now";
@@ -26,8 +26,8 @@ public sealed class WebhookDeliveryStore(SqliteDatabase database)
                 FROM notifications n JOIN orders o ON o.order_id = n.order_id
                 WHERE {Due} ORDER BY n.next_attempt LIMIT $limit
                 """,
-                r => new ClaimedDelivery(r.GetInt64(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetNullableString("callback_url"),
-                    r.GetString(5), r.GetString(6), r.GetInt32(7) + 1, r.GetNullableString("correlation_id")),
+                r => new ClaimedDelivery(r.GetLong(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetNullableString("callback_url"),
+                    r.GetString(5), r.GetString(6), r.GetInt(7) + 1, r.GetNullableString("correlation_id")),
                 tx, ct, ("$now", now.ToStoreText()), ("$limit", limit));
             foreach (var delivery in due)
             {

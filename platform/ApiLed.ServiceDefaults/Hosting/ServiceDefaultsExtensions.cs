@@ -11,6 +11,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 
 namespace ApiLed.ServiceDefaults.Hosting;
 
@@ -68,15 +69,22 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
-    /// <summary>Registers the service's SQLite store (section <c>Store</c>) with its readiness check.</summary>
-    public static WebApplicationBuilder AddSqliteStore(this WebApplicationBuilder builder)
+    /// <summary>
+    /// Registers the service's store (section <c>Store</c>: a SQLite file, or a PostgreSQL database when
+    /// <c>Store:Engine</c> is <c>Postgres</c>) with its readiness check.
+    /// </summary>
+    public static WebApplicationBuilder AddStore(this WebApplicationBuilder builder)
     {
         builder.Services.AddValidatedOptions<StoreOptions>(StoreOptions.Section);
-        builder.Services.AddSingleton<SqliteDatabase>();
+        builder.Services.AddSingleton<StoreDatabase>(sp => sp.GetRequiredService<IOptions<StoreOptions>>().Value.Engine switch
+        {
+            StoreEngine.Postgres => ActivatorUtilities.CreateInstance<PostgresDatabase>(sp),
+            _ => ActivatorUtilities.CreateInstance<StoreDatabase>(sp),
+        });
         builder.Services.AddSingleton<IdempotentRequests>();
         builder.Services.AddSingleton<StoreHousekeeping>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StoreHousekeeping>());
-        builder.Services.AddHealthChecks().AddCheck<SqliteDatabase>("store", tags: [ReadyTag]);
+        builder.Services.AddHealthChecks().AddCheck<StoreDatabase>("store", tags: [ReadyTag]);
         return builder;
     }
 

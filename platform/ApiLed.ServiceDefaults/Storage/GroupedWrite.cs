@@ -1,14 +1,17 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace ApiLed.ServiceDefaults.Storage;
 
-/// <summary>A write waiting for <see cref="SqliteDatabase"/>'s group commit.</summary>
+/// <summary>A write waiting for <see cref="StoreDatabase"/>'s group commit.</summary>
 internal interface IGroupedWrite
 {
     CancellationToken Cancellation { get; }
 
+    /// <summary>Whether the caller has had its answer (a write that failed alone, or was cancelled).</summary>
+    bool Answered { get; }
+
     /// <summary>Runs the write in the batch's transaction, in its caller's execution context.</summary>
-    Task RunAsync(SqliteConnection connection, SqliteTransaction transaction);
+    Task RunAsync(DbConnection connection, DbTransaction transaction);
 
     /// <summary>The batch committed: the caller gets the write's result.</summary>
     void Succeed();
@@ -19,7 +22,7 @@ internal interface IGroupedWrite
 }
 
 /// <inheritdoc cref="IGroupedWrite"/>
-internal sealed class GroupedWrite<T>(Func<SqliteConnection, SqliteTransaction, Task<T>> work, ExecutionContext? context, CancellationToken ct)
+internal sealed class GroupedWrite<T>(Func<DbConnection, DbTransaction, Task<T>> work, ExecutionContext? context, CancellationToken ct)
     : IGroupedWrite
 {
     private T? result;
@@ -28,7 +31,9 @@ internal sealed class GroupedWrite<T>(Func<SqliteConnection, SqliteTransaction, 
 
     public CancellationToken Cancellation => ct;
 
-    public async Task RunAsync(SqliteConnection connection, SqliteTransaction transaction)
+    public bool Answered => Completion.Task.IsCompleted;
+
+    public async Task RunAsync(DbConnection connection, DbTransaction transaction)
     {
         Task<T>? running = null;
         if (context is null)

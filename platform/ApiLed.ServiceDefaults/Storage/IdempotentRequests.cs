@@ -4,7 +4,7 @@ using System.Text.Json;
 using ApiLed.ServiceDefaults.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace ApiLed.ServiceDefaults.Storage;
 
@@ -29,12 +29,12 @@ public sealed record IdempotentOutcome(int StatusCode, string ContentType, strin
 /// answer are stored in one transaction, so a retry with the same key returns the first answer and changes
 /// nothing, and a key reused for a different request is refused.
 /// </summary>
-public sealed class IdempotentRequests(SqliteDatabase database)
+public sealed class IdempotentRequests(StoreDatabase database)
 {
     public const string HeaderName = "Idempotency-Key";
     public const string ReplayedHeaderName = "Idempotent-Replayed";
 
-    public const string Schema = """
+    public static readonly StoreSchema Schema = StoreSchema.Of("idempotency", """
         CREATE TABLE IF NOT EXISTS idempotency_keys (
             scope_key    TEXT PRIMARY KEY,
             request_hash TEXT NOT NULL,
@@ -42,10 +42,10 @@ public sealed class IdempotentRequests(SqliteDatabase database)
             content_type TEXT NOT NULL,
             body         TEXT NOT NULL,
             created_at   TEXT NOT NULL);
-        """;
+        """);
 
     public async Task<IResult> ExecuteAsync<TRequest>(HttpRequest request, string operation, TRequest body,
-        Func<SqliteConnection, SqliteTransaction, Task<IdempotentOutcome>> work, CancellationToken ct)
+        Func<DbConnection, DbTransaction, Task<IdempotentOutcome>> work, CancellationToken ct)
     {
         var key = request.Headers[HeaderName].ToString();
         if (string.IsNullOrWhiteSpace(key) || key.Length > 200)
@@ -60,7 +60,7 @@ public sealed class IdempotentRequests(SqliteDatabase database)
         {
             var stored = await connection.QueryAsync(
                 "SELECT request_hash, status_code, content_type, body FROM idempotency_keys WHERE scope_key = $key",
-                r => (Hash: r.GetString(0), Outcome: new IdempotentOutcome(r.GetInt32(1), r.GetString(2), r.GetString(3))),
+                r => (Hash: r.GetString(0), Outcome: new IdempotentOutcome(r.GetInt(1), r.GetString(2), r.GetString(3))),
                 transaction, ct, ("$key", scopeKey));
             if (stored is [var found])
             {

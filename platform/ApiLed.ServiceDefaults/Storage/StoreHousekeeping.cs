@@ -9,7 +9,7 @@ namespace ApiLed.ServiceDefaults.Storage;
 /// and the <see cref="BookkeepingTable"/>s a service registers, older than <c>Store:BookkeepingRetention</c> (long after
 /// any retry or redelivery could arrive; the systems of record keep their own per-order keys for good).
 /// </summary>
-public sealed class StoreHousekeeping(SqliteDatabase database, IOptions<StoreOptions> options, TimeProvider time,
+public sealed class StoreHousekeeping(StoreDatabase database, IOptions<StoreOptions> options, TimeProvider time,
     ILogger<StoreHousekeeping> logger, IEnumerable<BookkeepingTable>? registered = null) : BackgroundService
 {
     private readonly BookkeepingTable[] bookkeeping =
@@ -42,7 +42,7 @@ public sealed class StoreHousekeeping(SqliteDatabase database, IOptions<StoreOpt
         var deleted = 0;
         foreach (var (table, column) in bookkeeping)
         {
-            if (await c.ScalarAsync<long?>("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $name", tx, ct, ("$name", table)) is not null)
+            if (await database.TableExistsAsync(c, tx, table, ct))
             {
                 deleted += await c.ExecuteAsync($"DELETE FROM {table} WHERE {column} < $before", tx, ct, ("$before", before.ToStoreText()));
             }

@@ -6,9 +6,9 @@ namespace ApiLed.ProcessApi.DeadLetters;
 /// The record of operators' actions on the broker's dead letters (actions on a saga are in the saga's history), in the
 /// process API's store: written before the action's result is answered, read back by <c>GET /api/v1/operator-actions</c>.
 /// </summary>
-public sealed class OperatorActionLog(SqliteDatabase database, TimeProvider time)
+public sealed class OperatorActionLog(StoreDatabase database, TimeProvider time)
 {
-    public const string Schema = """
+    public static readonly StoreSchema Schema = StoreSchema.Of("operator-actions", """
         CREATE TABLE IF NOT EXISTS operator_actions (
             id     INTEGER PRIMARY KEY AUTOINCREMENT,
             at     TEXT NOT NULL,
@@ -17,9 +17,9 @@ public sealed class OperatorActionLog(SqliteDatabase database, TimeProvider time
             action TEXT NOT NULL,
             target TEXT NOT NULL,
             detail TEXT NOT NULL);
-        """;
+        """);
 
-    public Task InitializeAsync(CancellationToken ct) => database.MigrateAsync(Schema, ct);
+    public Task InitializeAsync(CancellationToken ct) => database.MigrateAsync([Schema], ct);
 
     public Task RecordAsync(string by, string reason, string action, string target, string detail, CancellationToken ct) =>
         database.WriteAsync((c, tx) => c.ExecuteAsync(

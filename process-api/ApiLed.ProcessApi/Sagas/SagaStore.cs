@@ -4,7 +4,7 @@ using ApiLed.Messaging;
 using ApiLed.Sagas;
 using ApiLed.Sagas.Flows;
 using ApiLed.ServiceDefaults.Storage;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace ApiLed.ProcessApi.Sagas;
 
@@ -17,9 +17,9 @@ public sealed class SagaConcurrencyException(string orderId, int version)
 /// its history lines and the events it publishes (outbox), so what was done, what is known and what is told
 /// never disagree, even across a crash.
 /// </summary>
-public sealed partial class SagaStore(SqliteDatabase database, OutboxStore outbox, TimeProvider time, ILogger<SagaStore> logger)
+public sealed partial class SagaStore(StoreDatabase database, OutboxStore outbox, TimeProvider time, ILogger<SagaStore> logger)
 {
-    public const string Schema = """
+    public static readonly StoreSchema Schema = StoreSchema.Of("sagas", """
         CREATE TABLE IF NOT EXISTS sagas (
             order_id   TEXT PRIMARY KEY,
             flow       TEXT NOT NULL,
@@ -49,13 +49,9 @@ public sealed partial class SagaStore(SqliteDatabase database, OutboxStore outbo
             detail    TEXT,
             at        TEXT NOT NULL,
             PRIMARY KEY (order_id, step));
-        """;
+        """);
 
-    public async Task InitializeAsync(CancellationToken ct)
-    {
-        await database.MigrateAsync(Schema + OutboxStore.Schema, ct);
-        await outbox.UpgradeAsync(ct);
-    }
+    public Task InitializeAsync(CancellationToken ct) => database.MigrateAsync([Schema, OutboxStore.Schema, InboxStore.Schema], ct);
 
     /// <summary>Creates the saga of an order, or returns the one that exists (a repeated command).</summary>
     public async Task<(SagaState Saga, bool Created)> StartAsync(SagaState fresh, IReadOnlyList<OutboundMessage> messages, CancellationToken ct)
@@ -222,7 +218,7 @@ public sealed partial class SagaStore(SqliteDatabase database, OutboxStore outbo
     /// <summary>The callback held for <paramref name="step"/> of the order, if one came early.</summary>
     public Task<EarlyCallback?> EarlyCallbackAsync(string orderId, string step, CancellationToken ct) => database.ReadAsync(c =>
         c.QuerySingleOrDefaultAsync("SELECT succeeded, detail, at FROM saga_early_callbacks WHERE order_id = $id AND step = $step",
-            r => new EarlyCallback(r.GetInt64(0) == 1, r.GetNullableString("detail"), r.GetTimestamp("at")), null, ct, ("$id", orderId), ("$step", step)), ct);
+            r => new EarlyCallback(r.GetLong(0) == 1, r.GetNullableString("detail"), r.GetTimestamp("at")), null, ct, ("$id", orderId), ("$step", step)), ct);
 
     public Task<SagaState?> FindAsync(string orderId, CancellationToken ct) => database.ReadAsync(c => FindAsync(c, null, orderId, ct), ct);
 
@@ -249,7 +245,7 @@ public sealed partial class SagaStore(SqliteDatabase database, OutboxStore outbo
         CancellationToken ct) =>
         SearchAsync("order_id, created_at", r => (r.GetString(0), r.GetTimestamp("created_at")), filter, after, limit, ct);
 
-    private Task<List<T>> SearchAsync<T>(string columns, Func<SqliteDataReader, T> read, SagaFilter filter,
+    private Task<List<T>> SearchAsync<T>(string columns, Func<DbDataReader, T> read, SagaFilter filter,
         (DateTimeOffset CreatedAt, string OrderId)? after, int limit, CancellationToken ct) =>
         database.ReadAsync(c => c.QueryAsync(
             $"""
@@ -280,7 +276,7 @@ public sealed partial class SagaStore(SqliteDatabase database, OutboxStore outbo
             SELECT substr(updated_at, 1, 16), json_extract(data, '$.definition.mode'), status, COUNT(*) FROM sagas
               WHERE updated_at >= $since AND status IN ($completed, $failed, $cancelled, $parked) GROUP BY 1, 2, 3
             """,
-            r => (r.GetString(0), r.IsDBNull(1) ? "unknown" : r.GetString(1), r.GetString(2), r.GetInt32(3)), null, ct,
+            r => (r.GetString(0), r.IsDBNull(1) ? "unknown" : r.GetString(1), r.GetString(2), r.GetInt(3)), null, ct,
             ("$since", since.ToStoreText()), ("$completed", SagaStatuses.Completed), ("$failed", SagaStatuses.Failed),
             ("$cancelled", SagaStatuses.Cancelled), ("$parked", SagaStatuses.NeedsAttention)), ct);
 
@@ -295,7 +291,8 @@ public sealed partial class SagaStore(SqliteDatabase database, OutboxStore outbo
         c.QueryAsync(
             """
             SELECT data FROM sagas WHERE status IN ($running, $compensating)
-              AND (updated_at < $before OR json_extract(data, '$.definition.mode') IS NOT $choreography OR json_extract(data, '$.takenOver') = 1
+              AND (updated_at < $before OR json_extract(data, '$.definition.mode') IS DISTINCT FROM $choreography
+                   OR CAST(json_extract(data, '$.takenOver') AS TEXT) IN ('1', 'true')
                    OR json_extract(data, '$.waitingUntil') IS NOT NULL)
               AND (json_extract(data, '$.waitingUntil') IS NULL OR julianday(json_extract(data, '$.waitingUntil')) <= julianday($now))
             ORDER BY created_at
@@ -308,13 +305,13 @@ public sealed partial class SagaStore(SqliteDatabase database, OutboxStore outbo
             r => new SagaHistoryEntry(r.GetTimestamp("at"), r.GetString(1), r.GetNullableString("step"), r.GetNullableString("detail")),
             null, ct, ("$id", orderId)), ct);
 
-    private static Task<SagaState?> FindAsync(SqliteConnection c, SqliteTransaction? tx, string orderId, CancellationToken ct) =>
+    private static Task<SagaState?> FindAsync(DbConnection c, DbTransaction? tx, string orderId, CancellationToken ct) =>
         c.QuerySingleOrDefaultAsync("SELECT data FROM sagas WHERE order_id = $id", Read, tx, ct, ("$id", orderId));
 
-    private static SagaState Read(SqliteDataReader r) =>
+    private static SagaState Read(DbDataReader r) =>
         JsonSerializer.Deserialize<SagaState>(r.GetString(0), JsonSerializerOptions.Web) ?? throw new InvalidDataException("Empty saga row.");
 
-    private static Task AppendHistoryAsync(SqliteConnection c, SqliteTransaction tx, string orderId, SagaHistoryEntry entry, CancellationToken ct) =>
+    private static Task AppendHistoryAsync(DbConnection c, DbTransaction tx, string orderId, SagaHistoryEntry entry, CancellationToken ct) =>
         c.ExecuteAsync("INSERT INTO saga_history (order_id, at, kind, step, detail) VALUES ($id, $at, $kind, $step, $detail)",
             tx, ct, ("$id", orderId), ("$at", entry.At.ToStoreText()), ("$kind", entry.Kind), ("$step", entry.Step), ("$detail", entry.Detail));
 

@@ -7,7 +7,7 @@ public static class BillingServiceExtensions
     /// <summary>The billing store and its demo payment accounts (section <c>Billing</c>).</summary>
     public static WebApplicationBuilder AddBillingServices(this WebApplicationBuilder builder)
     {
-        builder.AddSqliteStore();
+        builder.AddStore();
         builder.Services.AddValidatedOptions<BillingOptions>(BillingOptions.Section);
         builder.Services.AddSingleton<BillingStore>();
         return builder;

@@ -7,7 +7,7 @@ public static class InventoryServiceExtensions
     /// <summary>The inventory store and its demo seed (section <c>Inventory</c>).</summary>
     public static WebApplicationBuilder AddInventoryServices(this WebApplicationBuilder builder)
     {
-        builder.AddSqliteStore();
+        builder.AddStore();
         builder.Services.AddValidatedOptions<InventoryOptions>(InventoryOptions.Section);
         builder.Services.AddSingleton<InventoryStore>();
         return builder;

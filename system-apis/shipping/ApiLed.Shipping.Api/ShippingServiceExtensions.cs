@@ -8,7 +8,7 @@ public static class ShippingServiceExtensions
     /// <summary>The shipping store and the countries served (section <c>Shipping</c>).</summary>
     public static WebApplicationBuilder AddShippingServices(this WebApplicationBuilder builder)
     {
-        builder.AddSqliteStore();
+        builder.AddStore();
         builder.Services.AddValidatedOptions<ShippingOptions>(ShippingOptions.Section);
         builder.Services.AddSingleton<ShippingStore>();
         return builder;

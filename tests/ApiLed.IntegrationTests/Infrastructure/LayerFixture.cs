@@ -56,6 +56,7 @@ public class LayerFixture : IAsyncLifetime
     private readonly Dictionary<LayerService, WireMockServer> _mocks = [];
     private readonly Dictionary<LayerService, int> _ports = [];
     private RabbitMqTestBroker? _broker;
+    private TestStores? _stores;
     private bool _initFailed;
     private bool _disposed;
 
@@ -144,6 +145,20 @@ public class LayerFixture : IAsyncLifetime
             ? mock
             : throw new InvalidOperationException($"There is no WireMock in front of {service}: add it to Options.WireMockInFrontOf.");
 
+    /// <summary>The store of each service that has one, by name.</summary>
+    public static readonly IReadOnlyDictionary<LayerService, string> StoreNames = new Dictionary<LayerService, string>
+    {
+        [LayerService.Inventory] = "inventory",
+        [LayerService.Billing] = "billing",
+        [LayerService.Shipping] = "shipping",
+        [LayerService.Risk] = "risk",
+        [LayerService.ProcessApi] = "process",
+        [LayerService.ExperienceApi] = "experience",
+    };
+
+    /// <summary>Where the services keep their stores (SQLite files, or PostgreSQL databases with <c>APILED_TEST_STORE=postgres</c>).</summary>
+    public TestStores Stores => _stores ?? throw new InvalidOperationException("The layer has not started.");
+
     /// <summary>Base URL of a service (<c>http://127.0.0.1:port</c>).</summary>
     public string BaseUrl(LayerService service) => $"http://127.0.0.1:{_ports[service]}";
 
@@ -213,6 +228,11 @@ public class LayerFixture : IAsyncLifetime
             await SafeAsync(() => _broker.DisposeAsync().AsTask());
         }
 
+        if (_stores is not null && !Options.KeepTempDirectory)
+        {
+            await SafeAsync(() => _stores.DisposeAsync().AsTask());
+        }
+
         if (!Options.KeepTempDirectory && !_initFailed)
         {
             try
@@ -250,6 +270,8 @@ public class LayerFixture : IAsyncLifetime
             _ports[service] = FreePort.Next();
         }
 
+        _stores = new TestStores(Path.Combine(TempDirectory, "data"));
+        await _stores.CreateAsync(StoreNames.Values);
         var brokerTask = RabbitMqTestBroker.CreateAsync();
         var mockTasks = Options.WireMockInFrontOf
             .Where(Options.Services.Contains)
@@ -311,28 +333,27 @@ public class LayerFixture : IAsyncLifetime
     private Dictionary<string, string?> EnvironmentOf(LayerService service)
     {
         var env = new Dictionary<string, string?>(StringComparer.Ordinal);
-        string Store(string name) => Path.Combine(TempDirectory, "data", name, name + ".db");
         string SystemUrl(LayerService s) => _mocks.TryGetValue(s, out var mock) ? mock.BaseUrl : BaseUrl(s);
         switch (service)
         {
             case LayerService.Inventory:
-                env["Store__Path"] = Store("inventory");
+                Stores.Configure(env, StoreNames[LayerService.Inventory]);
                 env["RabbitMq__Url"] = Broker.AmqpUrl; // its choreography participant
                 break;
             case LayerService.Billing:
-                env["Store__Path"] = Store("billing");
+                Stores.Configure(env, StoreNames[LayerService.Billing]);
                 env["RabbitMq__Url"] = Broker.AmqpUrl; // its choreography participant
                 break;
             case LayerService.Shipping:
-                env["Store__Path"] = Store("shipping");
+                Stores.Configure(env, StoreNames[LayerService.Shipping]);
                 env["RabbitMq__Url"] = Broker.AmqpUrl; // its choreography participant
                 break;
             case LayerService.Risk:
-                env["Store__Path"] = Store("risk");
+                Stores.Configure(env, StoreNames[LayerService.Risk]);
                 env["RabbitMq__Url"] = Broker.AmqpUrl; // its choreography participant
                 break;
             case LayerService.ProcessApi:
-                env["Store__Path"] = Store("process");
+                Stores.Configure(env, StoreNames[LayerService.ProcessApi]);
                 env["RabbitMq__Url"] = Broker.AmqpUrl;
                 env["Flows__Systems__inventory__BaseUrl"] = SystemUrl(LayerService.Inventory);
                 env["Flows__Systems__billing__BaseUrl"] = SystemUrl(LayerService.Billing);
@@ -340,7 +361,7 @@ public class LayerFixture : IAsyncLifetime
                 env["Flows__Systems__risk__BaseUrl"] = SystemUrl(LayerService.Risk);
                 break;
             case LayerService.ExperienceApi:
-                env["Store__Path"] = Store("experience");
+                Stores.Configure(env, StoreNames[LayerService.ExperienceApi]);
                 env["RabbitMq__Url"] = Broker.AmqpUrl;
                 env["Catalog__InventoryUrl"] = BaseUrl(LayerService.Inventory);
                 env["ProcessApi__BaseUrl"] = BaseUrl(LayerService.ProcessApi);

@@ -1,7 +1,7 @@
 using ApiLed.Contracts;
 using ApiLed.Messaging;
 using ApiLed.ServiceDefaults.Storage;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Microsoft.Extensions.Options;
 
 namespace ApiLed.Billing.Api;
@@ -24,9 +24,9 @@ public abstract record ChargeResult
 /// whatever the retries. Refunding twice is harmless; a refund that arrives before its charge leaves a
 /// 'voided' tombstone that refuses the late charge.
 /// </summary>
-public sealed class BillingStore(SqliteDatabase database, IOptions<BillingOptions> options)
+public sealed class BillingStore(StoreDatabase database, IOptions<BillingOptions> options)
 {
-    private const string Schema = """
+    private static readonly StoreSchema Schema = StoreSchema.Of("billing", """
         CREATE TABLE IF NOT EXISTS accounts (
             payment_reference TEXT PRIMARY KEY,
             holder            TEXT NOT NULL,
@@ -42,13 +42,13 @@ public sealed class BillingStore(SqliteDatabase database, IOptions<BillingOption
             currency          TEXT NOT NULL,
             created_at        TEXT NOT NULL,
             updated_at        TEXT NOT NULL);
-        """;
+        """);
 
     private const string SelectCharge = "SELECT order_id, charge_id, status, amount_cents, refunded_cents, currency, updated_at FROM charges";
 
     public async Task InitializeAsync(CancellationToken ct)
     {
-        await database.MigrateAsync(Schema + IdempotentRequests.Schema + InboxStore.Schema, ct);
+        await database.MigrateAsync([Schema, IdempotentRequests.Schema, InboxStore.Schema], ct);
         await database.WriteAsync(async (c, tx) =>
         {
             foreach (var account in options.Value.Seed)
@@ -68,7 +68,7 @@ public sealed class BillingStore(SqliteDatabase database, IOptions<BillingOption
 
     public Task<ChargeResponse?> FindAsync(string orderId, CancellationToken ct) => database.ReadAsync(c => FindAsync(c, null, orderId, ct), ct);
 
-    public async Task<ChargeResult> ChargeAsync(SqliteConnection c, SqliteTransaction tx, ChargeRequest request, CancellationToken ct)
+    public async Task<ChargeResult> ChargeAsync(DbConnection c, DbTransaction tx, ChargeRequest request, CancellationToken ct)
     {
         if (await FindAsync(c, tx, request.OrderId, ct) is { } existing)
         {
@@ -81,7 +81,7 @@ public sealed class BillingStore(SqliteDatabase database, IOptions<BillingOption
         }
 
         var account = await c.QueryAsync("SELECT declines, decline_reason FROM accounts WHERE payment_reference = $ref",
-            r => (Declines: r.GetInt32(0) == 1, Reason: r.GetNullableString("decline_reason")), tx, ct, ("$ref", request.PaymentReference));
+            r => (Declines: r.GetInt(0) == 1, Reason: r.GetNullableString("decline_reason")), tx, ct, ("$ref", request.PaymentReference));
         if (account is not [var found])
         {
             return new ChargeResult.UnknownAccount();
@@ -104,7 +104,7 @@ public sealed class BillingStore(SqliteDatabase database, IOptions<BillingOption
         return new ChargeResult.Charged(charge, false);
     }
 
-    public async Task<ChargeResponse> RefundAsync(SqliteConnection c, SqliteTransaction tx, string orderId, CancellationToken ct)
+    public async Task<ChargeResponse> RefundAsync(DbConnection c, DbTransaction tx, string orderId, CancellationToken ct)
     {
         var now = DateTimeOffset.UtcNow;
         var existing = await FindAsync(c, tx, orderId, ct);
@@ -129,9 +129,9 @@ public sealed class BillingStore(SqliteDatabase database, IOptions<BillingOption
         return existing with { Status = RecordStatuses.Refunded, RefundedCents = existing.AmountCents, UpdatedAt = now };
     }
 
-    private static Task<ChargeResponse?> FindAsync(SqliteConnection c, SqliteTransaction? tx, string orderId, CancellationToken ct) =>
+    private static Task<ChargeResponse?> FindAsync(DbConnection c, DbTransaction? tx, string orderId, CancellationToken ct) =>
         c.QuerySingleOrDefaultAsync(SelectCharge + " WHERE order_id = $order", Read, tx, ct, ("$order", orderId));
 
-    private static ChargeResponse Read(SqliteDataReader r) =>
-        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt64(3), r.GetInt64(4), r.GetString(5), r.GetTimestamp("updated_at"));
+    private static ChargeResponse Read(DbDataReader r) =>
+        new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetLong(3), r.GetLong(4), r.GetString(5), r.GetTimestamp("updated_at"));
 }

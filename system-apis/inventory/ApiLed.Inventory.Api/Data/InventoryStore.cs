@@ -2,7 +2,7 @@ using System.Text.Json;
 using ApiLed.Contracts;
 using ApiLed.Messaging;
 using ApiLed.ServiceDefaults.Storage;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Microsoft.Extensions.Options;
 
 namespace ApiLed.Inventory.Api;
@@ -24,9 +24,9 @@ public abstract record ReserveResult
 /// (<c>reserved = reserved + q WHERE on_hand - reserved &gt;= q</c>) inside one transaction, and the table's
 /// CHECK constraint refuses <c>reserved &gt; on_hand</c> as a last line of defence: stock is never oversold.
 /// </summary>
-public sealed class InventoryStore(SqliteDatabase database, IOptions<InventoryOptions> options)
+public sealed class InventoryStore(StoreDatabase database, IOptions<InventoryOptions> options)
 {
-    private const string Schema = """
+    private static readonly StoreSchema Schema = StoreSchema.Of("inventory", """
         CREATE TABLE IF NOT EXISTS stock (
             sku              TEXT PRIMARY KEY,
             name             TEXT NOT NULL,
@@ -39,11 +39,11 @@ public sealed class InventoryStore(SqliteDatabase database, IOptions<InventoryOp
             lines      TEXT NOT NULL,
             created_at TEXT NOT NULL,
             updated_at TEXT NOT NULL);
-        """;
+        """);
 
     public async Task InitializeAsync(CancellationToken ct)
     {
-        await database.MigrateAsync(Schema + IdempotentRequests.Schema + InboxStore.Schema, ct);
+        await database.MigrateAsync([Schema, IdempotentRequests.Schema, InboxStore.Schema], ct);
         await database.WriteAsync(async (connection, transaction) =>
         {
             foreach (var product in options.Value.Seed)
@@ -86,7 +86,7 @@ public sealed class InventoryStore(SqliteDatabase database, IOptions<InventoryOp
     public Task<ReservationResponse?> FindReservationAsync(string orderId, CancellationToken ct) => database.ReadAsync(c =>
         FindReservationAsync(c, null, orderId, ct), ct);
 
-    public async Task<ReserveResult> ReserveAsync(SqliteConnection c, SqliteTransaction tx, ReserveInventoryRequest request, CancellationToken ct)
+    public async Task<ReserveResult> ReserveAsync(DbConnection c, DbTransaction tx, ReserveInventoryRequest request, CancellationToken ct)
     {
         if (await FindReservationAsync(c, tx, request.OrderId, ct) is { } existing)
         {
@@ -140,7 +140,7 @@ public sealed class InventoryStore(SqliteDatabase database, IOptions<InventoryOp
     /// Releases an order's reservation. Releasing again is harmless; releasing an order never reserved leaves a
     /// 'voided' tombstone so a late-arriving reserve for it is refused instead of stranding stock.
     /// </summary>
-    public async Task<ReservationResponse> ReleaseAsync(SqliteConnection c, SqliteTransaction tx, string orderId, CancellationToken ct)
+    public async Task<ReservationResponse> ReleaseAsync(DbConnection c, DbTransaction tx, string orderId, CancellationToken ct)
     {
         var now = DateTimeOffset.UtcNow;
         var existing = await FindReservationAsync(c, tx, orderId, ct);
@@ -167,18 +167,18 @@ public sealed class InventoryStore(SqliteDatabase database, IOptions<InventoryOp
         return existing with { Status = RecordStatuses.Released, UpdatedAt = now };
     }
 
-    private static Task<ReservationResponse?> FindReservationAsync(SqliteConnection c, SqliteTransaction? tx, string orderId, CancellationToken ct) =>
+    private static Task<ReservationResponse?> FindReservationAsync(DbConnection c, DbTransaction? tx, string orderId, CancellationToken ct) =>
         c.QuerySingleOrDefaultAsync("SELECT order_id, status, lines, updated_at FROM reservations WHERE order_id = $id",
             ReadReservation, tx, ct, ("$id", orderId));
 
-    private static StockItem ReadStock(SqliteDataReader r)
+    private static StockItem ReadStock(DbDataReader r)
     {
-        var onHand = r.GetInt32(3);
-        var reserved = r.GetInt32(4);
-        return new StockItem(r.GetString(0), r.GetString(1), r.GetInt64(2), onHand, reserved, onHand - reserved);
+        var onHand = r.GetInt(3);
+        var reserved = r.GetInt(4);
+        return new StockItem(r.GetString(0), r.GetString(1), r.GetLong(2), onHand, reserved, onHand - reserved);
     }
 
-    private static ReservationResponse ReadReservation(SqliteDataReader r) => new(
+    private static ReservationResponse ReadReservation(DbDataReader r) => new(
         r.GetString(0), r.GetString(1),
         JsonSerializer.Deserialize<List<OrderLine>>(r.GetString(2), JsonSerializerOptions.Web) ?? [],
         r.GetTimestamp("updated_at"));

@@ -1,7 +1,7 @@
 using ApiLed.Messaging;
 using ApiLed.Risk.Api.Apis;
 using ApiLed.ServiceDefaults.Storage;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Microsoft.Extensions.Options;
 
 namespace ApiLed.Risk.Api;
@@ -10,9 +10,9 @@ namespace ApiLed.Risk.Api;
 /// Screenings, one per order at most (the order id is the key): screening again answers the first decision. Voiding
 /// twice is harmless; a void that arrives before its screening leaves a 'voided' tombstone that refuses the late one.
 /// </summary>
-public sealed class RiskStore(SqliteDatabase database, IOptions<RiskOptions> options, TimeProvider time)
+public sealed class RiskStore(StoreDatabase database, IOptions<RiskOptions> options, TimeProvider time)
 {
-    private const string Schema = """
+    private static readonly StoreSchema Schema = StoreSchema.Of("risk", """
         CREATE TABLE IF NOT EXISTS screenings (
             order_id     TEXT PRIMARY KEY,
             screening_id TEXT NOT NULL,
@@ -21,11 +21,11 @@ public sealed class RiskStore(SqliteDatabase database, IOptions<RiskOptions> opt
             status       TEXT NOT NULL,
             created_at   TEXT NOT NULL,
             updated_at   TEXT NOT NULL);
-        """;
+        """);
 
     private const string SelectScreening = "SELECT order_id, screening_id, decision, reason, status, updated_at FROM screenings";
 
-    public Task InitializeAsync(CancellationToken ct) => database.MigrateAsync(Schema + IdempotentRequests.Schema + InboxStore.Schema, ct);
+    public Task InitializeAsync(CancellationToken ct) => database.MigrateAsync([Schema, IdempotentRequests.Schema, InboxStore.Schema], ct);
 
     public Task<List<ScreeningResponse>> ListAsync(CancellationToken ct) => database.ReadAsync(c =>
         c.QueryAsync(SelectScreening + " ORDER BY created_at", Read, null, ct), ct);
@@ -33,7 +33,7 @@ public sealed class RiskStore(SqliteDatabase database, IOptions<RiskOptions> opt
     public Task<ScreeningResponse?> FindAsync(string orderId, CancellationToken ct) => database.ReadAsync(c => FindAsync(c, null, orderId, ct), ct);
 
     /// <summary>The order's screening: the one made earlier, or a new one decided by the rules now.</summary>
-    public async Task<ScreeningResponse> ScreenAsync(SqliteConnection c, SqliteTransaction tx, ScreeningRequest request, CancellationToken ct)
+    public async Task<ScreeningResponse> ScreenAsync(DbConnection c, DbTransaction tx, ScreeningRequest request, CancellationToken ct)
     {
         if (await FindAsync(c, tx, request.OrderId, ct) is { } existing)
         {
@@ -54,7 +54,7 @@ public sealed class RiskStore(SqliteDatabase database, IOptions<RiskOptions> opt
     }
 
     /// <summary>Voids the order's screening (the undo of a screening); without one, leaves a voided tombstone.</summary>
-    public async Task<ScreeningResponse> VoidAsync(SqliteConnection c, SqliteTransaction tx, string orderId, CancellationToken ct)
+    public async Task<ScreeningResponse> VoidAsync(DbConnection c, DbTransaction tx, string orderId, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         if (await FindAsync(c, tx, orderId, ct) is not { } existing)
@@ -101,9 +101,9 @@ public sealed class RiskStore(SqliteDatabase database, IOptions<RiskOptions> opt
         return (ScreeningDecisions.Allow, "no rule matched");
     }
 
-    private static Task<ScreeningResponse?> FindAsync(SqliteConnection c, SqliteTransaction? tx, string orderId, CancellationToken ct) =>
+    private static Task<ScreeningResponse?> FindAsync(DbConnection c, DbTransaction? tx, string orderId, CancellationToken ct) =>
         c.QuerySingleOrDefaultAsync(SelectScreening + " WHERE order_id = $order", Read, tx, ct, ("$order", orderId));
 
-    private static ScreeningResponse Read(SqliteDataReader r) =>
+    private static ScreeningResponse Read(DbDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetTimestamp("updated_at"));
 }

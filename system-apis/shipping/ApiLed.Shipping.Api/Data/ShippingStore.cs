@@ -2,7 +2,7 @@ using System.Text.Json;
 using ApiLed.Contracts;
 using ApiLed.Messaging;
 using ApiLed.ServiceDefaults.Storage;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Microsoft.Extensions.Options;
 
 namespace ApiLed.Shipping.Api;
@@ -20,9 +20,9 @@ public abstract record ShipmentResult
 /// Shipments, one per order at most. Cancelling twice is harmless; a cancellation that arrives before its
 /// shipment leaves a 'voided' tombstone that refuses the late shipment.
 /// </summary>
-public sealed class ShippingStore(SqliteDatabase database, IOptions<ShippingOptions> options)
+public sealed class ShippingStore(StoreDatabase database, IOptions<ShippingOptions> options)
 {
-    private const string Schema = """
+    private static readonly StoreSchema Schema = StoreSchema.Of("shipping", """
         CREATE TABLE IF NOT EXISTS shipments (
             order_id        TEXT PRIMARY KEY,
             shipment_id     TEXT NOT NULL,
@@ -32,18 +32,18 @@ public sealed class ShippingStore(SqliteDatabase database, IOptions<ShippingOpti
             lines           TEXT NOT NULL,
             created_at      TEXT NOT NULL,
             updated_at      TEXT NOT NULL);
-        """;
+        """);
 
     private const string SelectShipment = "SELECT order_id, shipment_id, status, tracking_number, updated_at FROM shipments";
 
-    public Task InitializeAsync(CancellationToken ct) => database.MigrateAsync(Schema + IdempotentRequests.Schema + InboxStore.Schema, ct);
+    public Task InitializeAsync(CancellationToken ct) => database.MigrateAsync([Schema, IdempotentRequests.Schema, InboxStore.Schema], ct);
 
     public Task<List<ShipmentResponse>> ListAsync(CancellationToken ct) => database.ReadAsync(c =>
         c.QueryAsync(SelectShipment + " ORDER BY created_at", Read, null, ct), ct);
 
     public Task<ShipmentResponse?> FindAsync(string orderId, CancellationToken ct) => database.ReadAsync(c => FindAsync(c, null, orderId, ct), ct);
 
-    public async Task<ShipmentResult> CreateAsync(SqliteConnection c, SqliteTransaction tx, CreateShipmentRequest request, CancellationToken ct)
+    public async Task<ShipmentResult> CreateAsync(DbConnection c, DbTransaction tx, CreateShipmentRequest request, CancellationToken ct)
     {
         if (await FindAsync(c, tx, request.OrderId, ct) is { } existing)
         {
@@ -69,7 +69,7 @@ public sealed class ShippingStore(SqliteDatabase database, IOptions<ShippingOpti
         return new ShipmentResult.Created(shipment, false);
     }
 
-    public async Task<ShipmentResponse> CancelAsync(SqliteConnection c, SqliteTransaction tx, string orderId, CancellationToken ct)
+    public async Task<ShipmentResponse> CancelAsync(DbConnection c, DbTransaction tx, string orderId, CancellationToken ct)
     {
         var now = DateTimeOffset.UtcNow;
         var existing = await FindAsync(c, tx, orderId, ct);
@@ -94,9 +94,9 @@ public sealed class ShippingStore(SqliteDatabase database, IOptions<ShippingOpti
         return existing with { Status = RecordStatuses.Cancelled, UpdatedAt = now };
     }
 
-    private static Task<ShipmentResponse?> FindAsync(SqliteConnection c, SqliteTransaction? tx, string orderId, CancellationToken ct) =>
+    private static Task<ShipmentResponse?> FindAsync(DbConnection c, DbTransaction? tx, string orderId, CancellationToken ct) =>
         c.QuerySingleOrDefaultAsync(SelectShipment + " WHERE order_id = $order", Read, tx, ct, ("$order", orderId));
 
-    private static ShipmentResponse Read(SqliteDataReader r) =>
+    private static ShipmentResponse Read(DbDataReader r) =>
         new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetNullableString("tracking_number"), r.GetTimestamp("updated_at"));
 }
