@@ -8,6 +8,11 @@
 #   GATEWAY_PORT (8080) EXPERIENCE_API_PORT (5101) PROCESS_API_PORT (5102)
 #   INVENTORY_API_PORT (5201) BILLING_API_PORT (5202) SHIPPING_API_PORT (5203) RISK_API_PORT (5204)
 #   APILED_DATA_DIR (./.data)   SQLite stores, and logs/<service>.log
+#   APILED_STORE (sqlite)       sqlite: a SQLite file per service under APILED_DATA_DIR; postgres: a PostgreSQL database
+#                               per service (apiled_inventory, apiled_billing, ...) on a local server started on
+#                               127.0.0.1:5433 (installed with apt-get when missing), or on POSTGRES_URL when set
+#   POSTGRES_URL                with APILED_STORE=postgres: use this server (an Npgsql connection string of a role that
+#                               may create databases), e.g. "Host=db;Port=5432;Username=apiled;Password=secret"
 #   RABBITMQ_URL                use this broker when it is reachable, instead of a local one
 #   APILED_NO_BUILD=1           skip `dotnet build`
 #   APILED_READY_TIMEOUT (90)   seconds to wait for each service's /health/ready
@@ -66,6 +71,29 @@ source "$ROOT/platform/scripts/rabbitmq.sh"
 apiled_rabbitmq_ensure || die "RabbitMQ is not available (see the messages above)"
 RABBIT_URL="$APILED_RABBITMQ_URL"
 
+STORE="${APILED_STORE:-sqlite}"
+case "$STORE" in
+  sqlite) ;;
+  postgres)
+    # shellcheck source=platform/scripts/postgres.sh
+    source "$ROOT/platform/scripts/postgres.sh"
+    apiled_postgres_ensure || die "PostgreSQL is not available (see the messages above)"
+    for db in inventory billing shipping risk process experience; do
+      apiled_postgres_create_db "apiled_$db" || die "could not create database apiled_$db"
+    done
+    ;;
+  *) die "APILED_STORE=$STORE is not a store engine: use sqlite (the default) or postgres" ;;
+esac
+
+# store_env NAME: sets STORE_ARGS to the Store__ settings of the service whose store is NAME.
+store_env() {
+  if [ "$STORE" = "postgres" ]; then
+    STORE_ARGS=(Store__Engine=Postgres "Store__ConnectionString=$APILED_POSTGRES_URL;Database=apiled_$1")
+  else
+    STORE_ARGS=("Store__Path=$APILED_DATA_DIR/$1/$1.db")
+  fi
+}
+
 # ---------------------------------------------------------------- build
 if [ "${APILED_NO_BUILD:-0}" != "1" ]; then
   say "building ApiLed.sln (Release)..."
@@ -110,6 +138,10 @@ cleanup() {
   fi
   if [ "${APILED_RABBITMQ_STARTED_BY_US:-0}" = "1" ]; then
     say "RabbitMQ was started by this script and is left running; stop it with: rabbitmqctl stop"
+  fi
+  if [ "${APILED_POSTGRES_STARTED_BY_US:-0}" = "1" ]; then
+    say "PostgreSQL was started by this script and is left running; stop it with:"
+    say "  runuser -u postgres -- $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)/pg_ctl -D $APILED_POSTGRES_DATA stop"
   fi
   exit "$rc"
 }
@@ -179,13 +211,17 @@ EXPERIENCE_DLL="$(dll_of experience-api/ApiLed.ExperienceApi ApiLed.ExperienceAp
 GATEWAY_DLL="$(dll_of gateway/ApiLed.Gateway ApiLed.Gateway)"
 
 say "starting the system APIs..."
-start_service inventory-api "$INVENTORY_DLL" "$INVENTORY_API_PORT" Store__Path="$APILED_DATA_DIR/inventory/inventory.db" \
+store_env inventory
+start_service inventory-api "$INVENTORY_DLL" "$INVENTORY_API_PORT" "${STORE_ARGS[@]}" \
   RabbitMq__Url="$RABBIT_URL"
-start_service billing-api "$BILLING_DLL" "$BILLING_API_PORT" Store__Path="$APILED_DATA_DIR/billing/billing.db" \
+store_env billing
+start_service billing-api "$BILLING_DLL" "$BILLING_API_PORT" "${STORE_ARGS[@]}" \
   RabbitMq__Url="$RABBIT_URL"
-start_service shipping-api "$SHIPPING_DLL" "$SHIPPING_API_PORT" Store__Path="$APILED_DATA_DIR/shipping/shipping.db" \
+store_env shipping
+start_service shipping-api "$SHIPPING_DLL" "$SHIPPING_API_PORT" "${STORE_ARGS[@]}" \
   RabbitMq__Url="$RABBIT_URL"
-start_service risk-api "$RISK_DLL" "$RISK_API_PORT" Store__Path="$APILED_DATA_DIR/risk/risk.db" \
+store_env risk
+start_service risk-api "$RISK_DLL" "$RISK_API_PORT" "${STORE_ARGS[@]}" \
   RabbitMq__Url="$RABBIT_URL"
 wait_ready inventory-api "$INVENTORY_API_PORT"
 wait_ready billing-api "$BILLING_API_PORT"
@@ -193,16 +229,18 @@ wait_ready shipping-api "$SHIPPING_API_PORT"
 wait_ready risk-api "$RISK_API_PORT"
 
 say "starting the process API and the experience API..."
+store_env process
 start_service process-api "$PROCESS_DLL" "$PROCESS_API_PORT" \
-  Store__Path="$APILED_DATA_DIR/process/process.db" \
+  "${STORE_ARGS[@]}" \
   RabbitMq__Url="$RABBIT_URL" \
   FlowsFile="${APILED_FLOWS_FILE:-$ROOT/process-api/ApiLed.ProcessApi/flows.json}" \
   Flows__Systems__inventory__BaseUrl="$(url "$INVENTORY_API_PORT")" \
   Flows__Systems__billing__BaseUrl="$(url "$BILLING_API_PORT")" \
   Flows__Systems__shipping__BaseUrl="$(url "$SHIPPING_API_PORT")" \
   Flows__Systems__risk__BaseUrl="$(url "$RISK_API_PORT")"
+store_env experience
 start_service experience-api "$EXPERIENCE_DLL" "$EXPERIENCE_API_PORT" \
-  Store__Path="$APILED_DATA_DIR/experience/experience.db" \
+  "${STORE_ARGS[@]}" \
   RabbitMq__Url="$RABBIT_URL" \
   Catalog__InventoryUrl="$(url "$INVENTORY_API_PORT")" \
   ProcessApi__BaseUrl="$(url "$PROCESS_API_PORT")" \
@@ -234,6 +272,9 @@ printf '  %-22s %-32s %s\n' "shipping system API" "$(url "$SHIPPING_API_PORT")" 
 printf '  %-22s %-32s %s\n' "risk system API" "$(url "$RISK_API_PORT")" "$(url "$RISK_API_PORT")/swagger"
 printf '  %-22s %s\n' "operator console" "$(url "$GATEWAY_PORT")/console   (paste the operator key below)"
 printf '  %-22s %s\n' "RabbitMQ" "$shown_rabbit"
+if [ "$STORE" = "postgres" ]; then
+  printf '  %-22s %s\n' "stores (PostgreSQL)" "$(printf '%s' "$APILED_POSTGRES_URL" | sed -E 's#(Password=)[^;]*#\1***#I'): apiled_inventory, apiled_billing, apiled_shipping, apiled_risk, apiled_process, apiled_experience"
+fi
 printf '  %-22s %s\n' "data and logs" "$APILED_DATA_DIR"
 say ""
 say "  Demo API keys (send as X-Api-Key; all of them in the README, section Partners):"

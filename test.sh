@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every ApiLed test. Works on a fresh Debian machine that has only the .NET 10 SDK: it installs
-# (as root, with apt-get) what the tests need and is missing — RabbitMQ, a Java runtime for the
-# WireMock standalone server, Chromium for the browser tests — and the WireMock jar from npm.
+# (as root, with apt-get) what the tests need and is missing — RabbitMQ, PostgreSQL, a Java runtime for
+# the WireMock standalone server, Chromium for the browser tests — and the WireMock jar from npm.
+# The integration suite runs on SQLite stores; then the suites in APILED_POSTGRES_SUITES run again with
+# every store on PostgreSQL (a throwaway local server on 127.0.0.1:5433 unless POSTGRES_URL is set).
 #
 #   ./test.sh                         build, then run all tests
 #   ./test.sh --filter HarnessTests   extra arguments go to `dotnet test`
@@ -10,7 +12,11 @@
 #   RABBITMQ_URL            use this broker when reachable (default: a local node, started if needed)
 #   APILED_TEST_RESULTS     folder for the .trx files (default: ./TestResults)
 #   APILED_HANG_TIMEOUT     blame hang timeout for one test host (default 20m; empty to disable)
-# Exports for the tests: APILED_RABBITMQ_URL, APILED_WIREMOCK_JAR.
+#   POSTGRES_URL            use this PostgreSQL server (an Npgsql connection string of a role that may
+#                           create databases; default: a local server, started if needed)
+#   APILED_POSTGRES_SUITES  the integration tests run again on PostgreSQL (a dotnet test filter; empty to
+#                           skip that pass; skipped too when extra arguments are given)
+# Exports for the tests: APILED_RABBITMQ_URL, APILED_WIREMOCK_JAR, APILED_POSTGRES_URL.
 # Ends with one line `tests: N passed, N failed, N skipped`; exits non-zero when the build or a test failed.
 set -uo pipefail
 
@@ -52,7 +58,10 @@ apt_install() {
 # shellcheck source=platform/scripts/rabbitmq.sh
 source "$ROOT/platform/scripts/rabbitmq.sh"
 
-on_exit() { apiled_rabbitmq_stop_if_started; }
+# shellcheck source=platform/scripts/postgres.sh
+source "$ROOT/platform/scripts/postgres.sh"
+
+on_exit() { apiled_rabbitmq_stop_if_started; apiled_postgres_stop_if_started; }
 trap on_exit EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -63,6 +72,13 @@ if ! apiled_rabbitmq_ensure; then
   exit 1
 fi
 export APILED_RABBITMQ_URL
+
+if ! apiled_postgres_ensure; then
+  note "PostgreSQL is not available (see above)"
+  summary 0 0 0
+  exit 1
+fi
+export APILED_POSTGRES_URL
 
 # Java, for the WireMock standalone server.
 if ! command -v java >/dev/null 2>&1; then
@@ -116,6 +132,7 @@ say "building ApiLed.sln (Release)..."
 if ! dotnet build ApiLed.sln -c Release -nologo -v quiet; then
   note "the build failed (errors above)"
   apiled_rabbitmq_stop_if_started
+  apiled_postgres_stop_if_started
   summary 0 0 0
   exit 1
 fi
@@ -134,16 +151,31 @@ dotnet test ApiLed.sln -c Release --no-build -nologo \
   "${hang_args[@]}" "$@"
 test_rc=$?
 
+# The same integration tests with every service's store on PostgreSQL: the suites that cover every store's
+# statements (orders, outbox, inbox, webhooks, sagas and their search, timers, approvals, callbacks, cancels,
+# the system APIs' stock, charges and shipments, idempotent answers) in every mode.
+POSTGRES_SUITES="${APILED_POSTGRES_SUITES-FullyQualifiedName~OrchestrationModeTests|FullyQualifiedName~ChoreographyModeTests|FullyQualifiedName~OrderFulfillmentTests|FullyQualifiedName~SystemApiTests|FullyQualifiedName~OperatorActionsTests|FullyQualifiedName~WebhookTests|FullyQualifiedName~CancelFlowOrchestrationTests|FullyQualifiedName~ApprovalFlowHybridTests|FullyQualifiedName~CallbackFlowChoreographyTests|FullyQualifiedName~TimerFlowOrchestrationTests|FullyQualifiedName~ProcessCrashTests|FullyQualifiedName~PartnerAccessTests|FullyQualifiedName~StalledChoreographyTests|FullyQualifiedName~MultipleInstanceTests}"
+if [ -n "$POSTGRES_SUITES" ] && [ "$#" -eq 0 ]; then
+  say "running the integration tests again with the stores on PostgreSQL..."
+  APILED_TEST_STORE=postgres dotnet test tests/ApiLed.IntegrationTests -c Release --no-build -nologo \
+    --logger "console;verbosity=normal" --logger "trx" --results-directory "$RESULTS/postgres" \
+    "${hang_args[@]}" --filter "$POSTGRES_SUITES"
+  pg_rc=$?
+  [ "$pg_rc" -ne 0 ] && test_rc=$pg_rc
+fi
+
 # Sum the outcomes of every test result in the .trx files.
 counts="$(python3 - "$RESULTS" <<'PY' 2>/dev/null
 import glob, os, sys
 import xml.etree.ElementTree as ET
 passed = failed = skipped = 0
+failures = []
 for path in glob.glob(os.path.join(sys.argv[1], "**", "*.trx"), recursive=True):
     try:
         root = ET.parse(path).getroot()
     except ET.ParseError:
         failed += 1
+        failures.append(f"{path}: unreadable results file")
         continue
     for el in root.iter():
         if el.tag.rsplit("}", 1)[-1] != "UnitTestResult":
@@ -155,6 +187,16 @@ for path in glob.glob(os.path.join(sys.argv[1], "**", "*.trx"), recursive=True):
             skipped += 1
         else:
             failed += 1
+            message = ""
+            for child in el.iter():
+                if child.tag.rsplit("}", 1)[-1] == "Message" and child.text:
+                    message = " ".join(child.text.split())[:300]
+                    break
+            where = "postgres" if os.sep + "postgres" + os.sep in path else "sqlite"
+            failures.append(f"{el.get('testName', '?')} [{where}]: {message}")
+# The failed tests, last, so that the tail of a CI log names them.
+with open(os.path.join(sys.argv[1], "failed-tests.txt"), "w") as out:
+    out.write("\n".join(failures) + ("\n" if failures else ""))
 print(passed, failed, skipped)
 PY
 )"
@@ -171,7 +213,12 @@ fi
 read -r n_passed n_failed n_skipped <<<"$counts"
 
 apiled_rabbitmq_stop_if_started
+apiled_postgres_stop_if_started
 say "test results (.trx): $RESULTS"
+if [ -s "$RESULTS/failed-tests.txt" ]; then
+  say "failed tests:"
+  sed 's/^/  /' "$RESULTS/failed-tests.txt"
+fi
 summary "$n_passed" "$n_failed" "$n_skipped"
 
 if [ "$test_rc" -ne 0 ] || [ "$n_failed" -gt 0 ]; then

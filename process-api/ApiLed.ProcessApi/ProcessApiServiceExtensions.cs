@@ -46,6 +46,8 @@ public static class ProcessApiServiceExtensions
             sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<SagaStore>();
         builder.Services.AddTransient<OrderFulfillmentSaga>();
+        builder.Services.AddSingleton<SagaLeases>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SagaLeases>());
         builder.Services.AddSingleton<SagaRunner>();
         // Held early callbacks and cancels that came before their saga are used once; kept as long as other bookkeeping.
         builder.Services.AddSingleton(new BookkeepingTable("saga_early_callbacks", "at"));

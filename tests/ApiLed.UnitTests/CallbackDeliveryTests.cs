@@ -27,7 +27,7 @@ public sealed class CallbackDeliveryTests : IDisposable
     {
         store = temp.Store;
         var runner = new SagaRunner(new ServiceCollection().BuildServiceProvider().GetRequiredService<IServiceScopeFactory>(), store,
-            NullLogger<SagaRunner>.Instance);
+            temp.Leases(), NullLogger<SagaRunner>.Instance);
         delivery = new CallbackDelivery(store, runner, TimeProvider.System, new StoppedLifetime());
     }
 

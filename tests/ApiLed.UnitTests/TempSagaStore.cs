@@ -22,6 +22,10 @@ internal sealed class TempSagaStore : IDisposable
 
     public SagaStore Store { get; }
 
+    /// <summary>The saga claims of one process API instance on this store.</summary>
+    public SagaLeases Leases(SagaOptions? options = null, TimeProvider? time = null) =>
+        new(database, Options.Create(options ?? new SagaOptions()), time ?? TimeProvider.System, NullLogger<SagaLeases>.Instance);
+
     public void Dispose()
     {
         database.Dispose();

@@ -79,7 +79,7 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddSingleton<StoreDatabase>(sp => sp.GetRequiredService<IOptions<StoreOptions>>().Value.Engine switch
         {
             StoreEngine.Postgres => ActivatorUtilities.CreateInstance<PostgresDatabase>(sp),
-            _ => ActivatorUtilities.CreateInstance<StoreDatabase>(sp),
+            _ => ActivatorUtilities.CreateInstance<SqliteDatabase>(sp),
         });
         builder.Services.AddSingleton<IdempotentRequests>();
         builder.Services.AddSingleton<StoreHousekeeping>();

@@ -29,6 +29,14 @@ public sealed record SagaOptions
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
     public TimeSpan StallGrace { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long an instance's claim on a saga it runs lasts without being renewed (it renews every third of it). When
+    /// an instance dies, another takes its sagas over at its next recovery scan after this: several process API
+    /// instances share one store, and a saga is run by one of them at a time.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:02", "00:10:00")]
+    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(15);
+
     /// <summary>Sagas resumed at once by the recovery scan.</summary>
     [Range(1, 256)]
     public int RecoveryConcurrency { get; init; } = 4;

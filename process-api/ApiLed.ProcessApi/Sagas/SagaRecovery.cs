@@ -5,13 +5,15 @@ namespace ApiLed.ProcessApi.Sagas;
 
 /// <summary>
 /// Keeps every accepted order moving. At start-up and every <c>Saga:RecoveryInterval</c> it resumes the unfinished
-/// sagas the process API drives that nothing runs (a crash mid-step continues or compensates), and watches the
+/// sagas the process API drives that nothing runs, here or in another live instance (a crash mid-step continues or
+/// compensates; a dead instance's sagas are taken over once its claims lapse, <see cref="SagaLeases"/>), and watches the
 /// choreographed ones: a choreographed saga that stalled (<see cref="ChoreographyStallRule"/>) is taken over by the
 /// process API, which then finishes or compensates it itself, so there is one authority per saga at any moment.
 /// </summary>
 public sealed partial class SagaRecovery(
     SagaStore store,
     SagaRunner runner,
+    SagaLeases leases,
     ChoreographyQueueWatch queueWatch,
     QueueObservations observations,
     IOptions<SagaOptions> options,
@@ -32,7 +34,15 @@ public sealed partial class SagaRecovery(
                 await EndDueWaitsAsync(unfinished.Where(s => s.WaitingUntil is not null).ToList(), stoppingToken);
                 await WatchChoreographyAsync(unfinished.Where(s => !s.DrivenByProcessApi && s.WaitingUntil is null).ToList(), stoppingToken);
 
-                foreach (var saga in unfinished.Where(s => s.DrivenByProcessApi && !runner.IsRunning(s.OrderId)))
+                var toResume = unfinished.Where(s => s.DrivenByProcessApi && !runner.IsRunning(s.OrderId)).ToList();
+                if (toResume.Count > 0)
+                {
+                    // Another instance's sagas are its own while its claims live; a dead instance's claims lapse and its sagas are resumed here.
+                    var elsewhere = await leases.HeldElsewhereAsync(stoppingToken);
+                    toResume.RemoveAll(s => elsewhere.Contains(s.OrderId));
+                }
+
+                foreach (var saga in toResume)
                 {
                     await slots.WaitAsync(stoppingToken);
                     LogResuming(logger, saga.OrderId, saga.Status);

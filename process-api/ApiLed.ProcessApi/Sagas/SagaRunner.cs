@@ -5,11 +5,11 @@ namespace ApiLed.ProcessApi.Sagas;
 
 /// <summary>
 /// Runs each saga the process API drives (orchestrated, hybrid, or a choreographed one it took over) at most once
-/// at a time in this process: a repeated command, the recovery scan and an operator's retry all come here, and
-/// whoever finds the saga already running leaves it to the runner. The state is re-read after the saga is
-/// claimed, so a runner never works from a stale copy.
+/// at a time, in this process and across instances (<see cref="SagaLeases"/>): a repeated command, the recovery scan
+/// and an operator's retry all come here, and whoever finds the saga already running, here or in another instance,
+/// leaves it to that runner. The state is re-read after the saga is claimed, so a runner never works from a stale copy.
 /// </summary>
-public sealed partial class SagaRunner(IServiceScopeFactory scopes, SagaStore store, ILogger<SagaRunner> logger)
+public sealed partial class SagaRunner(IServiceScopeFactory scopes, SagaStore store, SagaLeases leases, ILogger<SagaRunner> logger)
 {
     /// <summary>How often a run starts again from the stored saga after someone else changed it, before it gives up (the recovery scan resumes it).</summary>
     private const int MaxRuns = 5;
@@ -18,13 +18,28 @@ public sealed partial class SagaRunner(IServiceScopeFactory scopes, SagaStore st
 
     public bool IsRunning(string orderId) => running.ContainsKey(orderId);
 
-    /// <summary>Runs the saga to a terminal status; false when it was already running here or is not the process API's to run.</summary>
+    /// <summary>Runs the saga to a terminal status; false when it was already running, here or in another instance, or is not the process API's to run.</summary>
     public async Task<bool> TryRunAsync(string orderId, CancellationToken ct)
     {
         if (!running.TryAdd(orderId, 0))
         {
             LogAlreadyRunning(logger, orderId);
             return false;
+        }
+
+        try
+        {
+            if (!await leases.TryAcquireAsync(orderId, ct))
+            {
+                LogRunningElsewhere(logger, orderId);
+                running.TryRemove(orderId, out _);
+                return false;
+            }
+        }
+        catch
+        {
+            running.TryRemove(orderId, out _);
+            throw;
         }
 
         try
@@ -60,6 +75,16 @@ public sealed partial class SagaRunner(IServiceScopeFactory scopes, SagaStore st
         }
         finally
         {
+            try
+            {
+                using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                await leases.ReleaseAsync(orderId, bounded.Token);
+            }
+            catch (Exception ex)
+            {
+                LogReleaseFailed(logger, ex, orderId); // the claim lapses on its own
+            }
+
             running.TryRemove(orderId, out _);
         }
     }
@@ -89,6 +114,12 @@ public sealed partial class SagaRunner(IServiceScopeFactory scopes, SagaStore st
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Saga {OrderId} changed while it ran here (a cancel or a decision); going on from what it says now")]
     private static partial void LogChangedWhileRunning(ILogger logger, string orderId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Saga {OrderId} is run by another process API instance; leaving it to that instance")]
+    private static partial void LogRunningElsewhere(ILogger logger, string orderId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Letting go of saga {OrderId} failed; the claim lapses on its own")]
+    private static partial void LogReleaseFailed(ILogger logger, Exception ex, string orderId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Saga {OrderId} is already running here; leaving it to that run")]
     private static partial void LogAlreadyRunning(ILogger logger, string orderId);

@@ -51,7 +51,7 @@ public sealed partial class SagaStore(StoreDatabase database, OutboxStore outbox
             PRIMARY KEY (order_id, step));
         """);
 
-    public Task InitializeAsync(CancellationToken ct) => database.MigrateAsync([Schema, OutboxStore.Schema, InboxStore.Schema], ct);
+    public Task InitializeAsync(CancellationToken ct) => database.MigrateAsync([Schema, SagaLeases.Schema, OutboxStore.Schema, InboxStore.Schema], ct);
 
     /// <summary>Creates the saga of an order, or returns the one that exists (a repeated command).</summary>
     public async Task<(SagaState Saga, bool Created)> StartAsync(SagaState fresh, IReadOnlyList<OutboundMessage> messages, CancellationToken ct)

@@ -55,6 +55,7 @@ public class LayerFixture : IAsyncLifetime
     private readonly Dictionary<LayerService, HttpClient> _clients = [];
     private readonly Dictionary<LayerService, WireMockServer> _mocks = [];
     private readonly Dictionary<LayerService, int> _ports = [];
+    private readonly List<ServiceProcess> _extraInstances = [];
     private RabbitMqTestBroker? _broker;
     private TestStores? _stores;
     private bool _initFailed;
@@ -211,6 +212,7 @@ public class LayerFixture : IAsyncLifetime
             client.Dispose();
         }
 
+        await Task.WhenAll(_extraInstances.Select(p => SafeAsync(() => p.DisposeAsync().AsTask())));
         LayerService[][] stages =
         [
             [LayerService.Gateway],
@@ -328,6 +330,19 @@ public class LayerFixture : IAsyncLifetime
 
             _clients[service] = client;
         }
+    }
+
+    /// <summary>
+    /// Starts one more instance of <paramref name="service"/> on a port of its own, sharing the first one's store,
+    /// broker and settings (for the process API on PostgreSQL: several instances at once). Stopped with the fixture.
+    /// </summary>
+    public async Task<ServiceProcess> StartInstanceAsync(LayerService service, int number)
+    {
+        var process = new ServiceProcess($"{LogName(service)}-{number}", RepoPaths.ServiceDll(DllName(service)), FreePort.Next(),
+            EnvironmentOf(service), LogDirectory);
+        _extraInstances.Add(process);
+        await process.StartAsync(Options.ReadyTimeout);
+        return process;
     }
 
     private Dictionary<string, string?> EnvironmentOf(LayerService service)

@@ -84,8 +84,8 @@ public static class LayerHttp
         (await Eventually.GetAsync(() => processApi.GetSagaAsync(orderId), s => s?.Status == status, TimeSpan.FromSeconds(30),
             $"the saga of {orderId} to be {status} in the process API's view"))!;
 
-    public static async Task<int> SagaCountAsync(this HttpClient processApi) =>
-        (await processApi.GetFromJsonAsync<List<JsonElement>>("/api/v1/sagas?limit=500", JsonSerializerOptions.Web))!.Count;
+    public static async Task<int> SagaCountAsync(this HttpClient processApi, string? status = null) =>
+        (await processApi.GetFromJsonAsync<List<JsonElement>>($"/api/v1/sagas?limit=500{(status is null ? "" : "&status=" + status)}", JsonSerializerOptions.Web))!.Count;
 
     public static async Task<int> OrderCountAsync(this HttpClient experience) =>
         (await experience.GetFromJsonAsync<List<JsonElement>>("/api/v1/orders?limit=500", JsonSerializerOptions.Web))!.Count;
