@@ -13,6 +13,10 @@
 #                               127.0.0.1:5433 (installed with apt-get when missing), or on POSTGRES_URL when set
 #   POSTGRES_URL                with APILED_STORE=postgres: use this server (an Npgsql connection string of a role that
 #                               may create databases), e.g. "Host=db;Port=5432;Username=apiled;Password=secret"
+#   APILED_INSTANCES (1)        instances of the process API and of the experience API (1-4); the extra ones listen on
+#                               the first one's port + 10, + 20, ... and share its store; the gateway balances across
+#                               them. APILED_PROCESS_INSTANCES / APILED_EXPERIENCE_INSTANCES set one service's count.
+#                               Best with APILED_STORE=postgres (several instances on one SQLite file work on one machine).
 #   RABBITMQ_URL                use this broker when it is reachable, instead of a local one
 #   APILED_NO_BUILD=1           skip `dotnet build`
 #   APILED_READY_TIMEOUT (90)   seconds to wait for each service's /health/ready
@@ -58,6 +62,26 @@ for pair in "gateway:GATEWAY_PORT" "experience-api:EXPERIENCE_API_PORT" "process
   if port_taken "$port"; then
     die "port $port (for $svc, set with $var) is already in use on 127.0.0.1; stop what uses it or choose another port, e.g. $var=$((port + 1000)) ./run.sh"
   fi
+done
+
+PROCESS_INSTANCES="${APILED_PROCESS_INSTANCES:-${APILED_INSTANCES:-1}}"
+EXPERIENCE_INSTANCES="${APILED_EXPERIENCE_INSTANCES:-${APILED_INSTANCES:-1}}"
+for pair in "APILED_PROCESS_INSTANCES:$PROCESS_INSTANCES" "APILED_EXPERIENCE_INSTANCES:$EXPERIENCE_INSTANCES"; do
+  [[ "${pair#*:}" =~ ^[1-4]$ ]] || die "${pair%%:*} (or APILED_INSTANCES) is ${pair#*:}: use 1 to 4 instances"
+done
+# extra_port BASE K: the port of instance K (2, 3, 4) of a service whose first instance listens on BASE.
+extra_port() { printf '%s' $(($1 + 10 * ($2 - 1))); }
+for k in $(seq 2 "$PROCESS_INSTANCES"); do
+  port="$(extra_port "$PROCESS_API_PORT" "$k")"
+  [ -z "${SEEN_PORT[$port]:-}" ] || die "process API instance $k would listen on $port, which ${SEEN_PORT[$port]} uses"
+  port_taken "$port" && die "port $port (process API instance $k: PROCESS_API_PORT + $((10 * (k - 1)))) is already in use on 127.0.0.1"
+  SEEN_PORT[$port]="process-api-$k"
+done
+for k in $(seq 2 "$EXPERIENCE_INSTANCES"); do
+  port="$(extra_port "$EXPERIENCE_API_PORT" "$k")"
+  [ -z "${SEEN_PORT[$port]:-}" ] || die "experience API instance $k would listen on $port, which ${SEEN_PORT[$port]} uses"
+  port_taken "$port" && die "port $port (experience API instance $k: EXPERIENCE_API_PORT + $((10 * (k - 1)))) is already in use on 127.0.0.1"
+  SEEN_PORT[$port]="experience-api-$k"
 done
 
 APILED_DATA_DIR="${APILED_DATA_DIR:-./.data}"
@@ -229,29 +253,49 @@ wait_ready shipping-api "$SHIPPING_API_PORT"
 wait_ready risk-api "$RISK_API_PORT"
 
 say "starting the process API and the experience API..."
-store_env process
-start_service process-api "$PROCESS_DLL" "$PROCESS_API_PORT" \
-  "${STORE_ARGS[@]}" \
-  RabbitMq__Url="$RABBIT_URL" \
-  FlowsFile="${APILED_FLOWS_FILE:-$ROOT/process-api/ApiLed.ProcessApi/flows.json}" \
-  Flows__Systems__inventory__BaseUrl="$(url "$INVENTORY_API_PORT")" \
-  Flows__Systems__billing__BaseUrl="$(url "$BILLING_API_PORT")" \
-  Flows__Systems__shipping__BaseUrl="$(url "$SHIPPING_API_PORT")" \
-  Flows__Systems__risk__BaseUrl="$(url "$RISK_API_PORT")"
-store_env experience
-start_service experience-api "$EXPERIENCE_DLL" "$EXPERIENCE_API_PORT" \
-  "${STORE_ARGS[@]}" \
-  RabbitMq__Url="$RABBIT_URL" \
-  Catalog__InventoryUrl="$(url "$INVENTORY_API_PORT")" \
-  ProcessApi__BaseUrl="$(url "$PROCESS_API_PORT")" \
-  Webhooks__AllowPrivateNetworkCallbacks="${APILED_LOCAL_WEBHOOKS:-true}"
+# start_process_api NAME PORT / start_experience_api NAME PORT: one instance (every instance shares the same store).
+start_process_api() {
+  store_env process
+  start_service "$1" "$PROCESS_DLL" "$2" \
+    "${STORE_ARGS[@]}" \
+    RabbitMq__Url="$RABBIT_URL" \
+    FlowsFile="${APILED_FLOWS_FILE:-$ROOT/process-api/ApiLed.ProcessApi/flows.json}" \
+    Flows__Systems__inventory__BaseUrl="$(url "$INVENTORY_API_PORT")" \
+    Flows__Systems__billing__BaseUrl="$(url "$BILLING_API_PORT")" \
+    Flows__Systems__shipping__BaseUrl="$(url "$SHIPPING_API_PORT")" \
+    Flows__Systems__risk__BaseUrl="$(url "$RISK_API_PORT")"
+}
+start_experience_api() {
+  store_env experience
+  start_service "$1" "$EXPERIENCE_DLL" "$2" \
+    "${STORE_ARGS[@]}" \
+    RabbitMq__Url="$RABBIT_URL" \
+    Catalog__InventoryUrl="$(url "$INVENTORY_API_PORT")" \
+    ProcessApi__BaseUrl="$(url "$PROCESS_API_PORT")" \
+    Webhooks__AllowPrivateNetworkCallbacks="${APILED_LOCAL_WEBHOOKS:-true}"
+}
+start_process_api process-api "$PROCESS_API_PORT"
+start_experience_api experience-api "$EXPERIENCE_API_PORT"
 wait_ready process-api "$PROCESS_API_PORT"
 wait_ready experience-api "$EXPERIENCE_API_PORT"
+# More instances start once the first ones have created the stores' tables.
+GATEWAY_REPLICAS=()
+for k in $(seq 2 "$PROCESS_INSTANCES"); do
+  start_process_api "process-api-$k" "$(extra_port "$PROCESS_API_PORT" "$k")"
+  GATEWAY_REPLICAS+=("Gateway__ProcessApiReplicas__$((k - 2))=$(url "$(extra_port "$PROCESS_API_PORT" "$k")")")
+done
+for k in $(seq 2 "$EXPERIENCE_INSTANCES"); do
+  start_experience_api "experience-api-$k" "$(extra_port "$EXPERIENCE_API_PORT" "$k")"
+  GATEWAY_REPLICAS+=("Gateway__ExperienceApiReplicas__$((k - 2))=$(url "$(extra_port "$EXPERIENCE_API_PORT" "$k")")")
+done
+for k in $(seq 2 "$PROCESS_INSTANCES"); do wait_ready "process-api-$k" "$(extra_port "$PROCESS_API_PORT" "$k")"; done
+for k in $(seq 2 "$EXPERIENCE_INSTANCES"); do wait_ready "experience-api-$k" "$(extra_port "$EXPERIENCE_API_PORT" "$k")"; done
 
 say "starting the gateway..."
 start_service gateway "$GATEWAY_DLL" "$GATEWAY_PORT" \
   Gateway__ExperienceApiUrl="$(url "$EXPERIENCE_API_PORT")" \
-  Gateway__ProcessApiUrl="$(url "$PROCESS_API_PORT")"
+  Gateway__ProcessApiUrl="$(url "$PROCESS_API_PORT")" \
+  "${GATEWAY_REPLICAS[@]}"
 wait_ready gateway "$GATEWAY_PORT"
 
 # Hide a password in the broker URL when printing it.
@@ -265,7 +309,13 @@ printf '  %-22s %-32s %s\n' "what" "url" "swagger"
 printf '  %-22s %-32s %s\n' "----" "---" "-------"
 printf '  %-22s %-32s %s\n' "gateway (partners)" "$(url "$GATEWAY_PORT")" "$(url "$GATEWAY_PORT")/swagger"
 printf '  %-22s %-32s %s\n' "experience API" "$(url "$EXPERIENCE_API_PORT")" "$(url "$EXPERIENCE_API_PORT")/swagger"
+for k in $(seq 2 "$EXPERIENCE_INSTANCES"); do
+  printf '  %-22s %-32s %s\n' "experience API #$k" "$(url "$(extra_port "$EXPERIENCE_API_PORT" "$k")")" "(same store; the gateway balances)"
+done
 printf '  %-22s %-32s %s\n' "process API" "$(url "$PROCESS_API_PORT")" "$(url "$PROCESS_API_PORT")/swagger"
+for k in $(seq 2 "$PROCESS_INSTANCES"); do
+  printf '  %-22s %-32s %s\n' "process API #$k" "$(url "$(extra_port "$PROCESS_API_PORT" "$k")")" "(same store, same queues)"
+done
 printf '  %-22s %-32s %s\n' "inventory system API" "$(url "$INVENTORY_API_PORT")" "$(url "$INVENTORY_API_PORT")/swagger"
 printf '  %-22s %-32s %s\n' "billing system API" "$(url "$BILLING_API_PORT")" "$(url "$BILLING_API_PORT")/swagger"
 printf '  %-22s %-32s %s\n' "shipping system API" "$(url "$SHIPPING_API_PORT")" "$(url "$SHIPPING_API_PORT")/swagger"

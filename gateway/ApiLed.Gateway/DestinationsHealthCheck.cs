@@ -5,8 +5,8 @@ namespace ApiLed.Gateway;
 
 /// <summary>
 /// The gateway's readiness covers its destinations: every destination of every cluster is asked for its own
-/// <c>/health/ready</c>. Unhealthy when a destination of an essential (partner-facing) API is not ready,
-/// degraded when only an operator API's is.
+/// <c>/health/ready</c>. Unhealthy when no destination of an essential (partner-facing) API is ready, degraded when
+/// some destination is not (an operator API's, or one of several instances).
 /// </summary>
 public sealed class DestinationsHealthCheck(IProxyStateLookup proxy, IHttpClientFactory clients) : IHealthCheck
 {
@@ -30,7 +30,8 @@ public sealed class DestinationsHealthCheck(IProxyStateLookup proxy, IHttpClient
 
         var essential = PublicApis.All.Where(a => a.Essential).Select(a => a.Cluster).ToHashSet(StringComparer.Ordinal);
         var description = string.Join("; ", down.Select(r => $"{r.Cluster} at {r.Address}: {r.Problem}"));
-        return down.Any(r => essential.Contains(r.Cluster))
+        var noneReady = results.GroupBy(r => r.Cluster).Where(g => g.All(r => r.Problem is not null)).Select(g => g.Key);
+        return noneReady.Any(essential.Contains)
             ? HealthCheckResult.Unhealthy(description, data: data)
             : HealthCheckResult.Degraded(description, data: data);
     }

@@ -16,6 +16,12 @@ public sealed record GatewayOptions
 
     [Required]
     public Uri? ProcessApiUrl { get; init; }
+
+    /// <summary>More experience API instances besides <see cref="ExperienceApiUrl"/>: requests are balanced across the ready ones.</summary>
+    public Uri[] ExperienceApiReplicas { get; init; } = [];
+
+    /// <summary>More process API instances besides <see cref="ProcessApiUrl"/>: requests are balanced across the ready ones.</summary>
+    public Uri[] ProcessApiReplicas { get; init; } = [];
 }
 
 /// <summary>
@@ -74,8 +80,8 @@ public static class GatewayServiceExtensions
             .ToArray();
         var clusters = new[]
         {
-            Cluster(PublicApis.ExperienceCluster, options.ExperienceApiUrl!),
-            Cluster(PublicApis.ProcessCluster, options.ProcessApiUrl!),
+            Cluster(PublicApis.ExperienceCluster, [options.ExperienceApiUrl!, .. options.ExperienceApiReplicas]),
+            Cluster(PublicApis.ProcessCluster, [options.ProcessApiUrl!, .. options.ProcessApiReplicas]),
         };
         builder.Services.AddReverseProxy()
             .LoadFromMemory(routes, clusters)
@@ -97,9 +103,27 @@ public static class GatewayServiceExtensions
         return builder;
     }
 
-    private static ClusterConfig Cluster(string id, Uri address) => new()
+    /// <summary>
+    /// A cluster of one or more instances of a service. With several, YARP balances requests across them (power of two
+    /// choices) and leaves out an instance whose <c>/health/ready</c> fails twice in a row (asked every 5 s) or whose
+    /// connections fail, until it is ready again.
+    /// </summary>
+    private static ClusterConfig Cluster(string id, IReadOnlyList<Uri> addresses) => new()
     {
         ClusterId = id,
-        Destinations = new Dictionary<string, DestinationConfig> { ["primary"] = new() { Address = address.ToString() } },
+        Destinations = addresses.Select((address, i) => (Name: i == 0 ? "primary" : $"replica-{i}", address))
+            .ToDictionary(d => d.Name, d => new DestinationConfig { Address = d.address.ToString() }),
+        LoadBalancingPolicy = addresses.Count > 1 ? "PowerOfTwoChoices" : null,
+        HealthCheck = addresses.Count > 1
+            ? new HealthCheckConfig
+            {
+                Active = new ActiveHealthCheckConfig
+                {
+                    Enabled = true, Interval = TimeSpan.FromSeconds(5), Timeout = TimeSpan.FromSeconds(2), Path = "/health/ready",
+                    Policy = "ConsecutiveFailures",
+                },
+                Passive = new PassiveHealthCheckConfig { Enabled = true, Policy = "TransportFailureRate", ReactivationPeriod = TimeSpan.FromSeconds(10) },
+            }
+            : null,
     };
 }

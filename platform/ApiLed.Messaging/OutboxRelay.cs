@@ -9,7 +9,8 @@ namespace ApiLed.Messaging;
 /// <summary>
 /// Publishes the outbox to RabbitMQ through a <see cref="ConfirmedPublisher"/>, a batch at a time with every
 /// message of it in flight; a row is marked published only after the broker confirmed it. While the broker is
-/// away the rows wait and the relay retries with capped backoff.
+/// away the rows wait and the relay retries with capped backoff. Several instances of a service share the outbox:
+/// each publishes the rows it claimed (<see cref="OutboxStore.ClaimPendingAsync"/>).
 /// </summary>
 public sealed partial class OutboxRelay(
     OutboxStore outbox,
@@ -21,6 +22,9 @@ public sealed partial class OutboxRelay(
 {
     private static readonly System.Diagnostics.Metrics.Counter<long> Published =
         ApiLedTelemetry.Meter.CreateCounter<long>("apiled.outbox.published", description: "Messages the outbox relay published and the broker confirmed.");
+
+    /// <summary>How long a claimed batch is this instance's to publish (far beyond a publish's bounded wait for its confirms).</summary>
+    private static readonly TimeSpan ClaimDuration = TimeSpan.FromSeconds(60);
 
     private DateTimeOffset nextPurge = DateTimeOffset.MinValue;
 
@@ -46,7 +50,7 @@ public sealed partial class OutboxRelay(
         {
             while (!ct.IsCancellationRequested)
             {
-                var batch = await outbox.PendingAsync(options.Value.OutboxBatchSize, ct);
+                var batch = await outbox.ClaimPendingAsync(options.Value.OutboxBatchSize, ClaimDuration, ct);
                 if (batch.Count == 0)
                 {
                     await PurgeWhenDueAsync(ct);
@@ -101,7 +105,7 @@ public sealed partial class OutboxRelay(
             var (count, first) = outbox.BacklogAsync(CancellationToken.None).GetAwaiter().GetResult();
             return (count, first is { } at ? Math.Max(0, (time.GetUtcNow() - at).TotalSeconds) : 0);
         }
-        catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or InvalidOperationException or ObjectDisposedException)
+        catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException or ObjectDisposedException)
         {
             return null;
         }

@@ -27,7 +27,13 @@ public sealed class OutboxStore
         };
     }
 
-    public static readonly StoreSchema Schema = StoreSchema.Of("outbox", """
+    /// <summary>
+    /// Version 1: the outbox as it was before versions were recorded (its later columns added when missing). Version 2:
+    /// claims, so that several instances of a service share one outbox (<see cref="ClaimPendingAsync"/>).
+    /// </summary>
+    public static readonly StoreSchema Schema = new("outbox",
+    [
+        new StoreMigration(1, """
         CREATE TABLE IF NOT EXISTS outbox (
             seq            INTEGER PRIMARY KEY AUTOINCREMENT,
             message_id     TEXT NOT NULL UNIQUE,
@@ -44,7 +50,15 @@ public sealed class OutboxStore
             last_error     TEXT,
             also_routed_to TEXT);
         CREATE INDEX IF NOT EXISTS ix_outbox_pending ON outbox (published_at, seq);
-        """, [new("outbox", "also_routed_to", "TEXT"), new("outbox", "tracestate", "TEXT")]);
+        """, [new("outbox", "also_routed_to", "TEXT"), new("outbox", "tracestate", "TEXT")]),
+        new StoreMigration(2, """
+            ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+            ALTER TABLE outbox ADD COLUMN claimed_until TEXT;
+            """),
+    ]);
+
+    /// <summary>This process, as the outbox claims name it (a restarted process is another claimant).</summary>
+    public string Claimant { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
 
     /// <summary>Adds a message inside the caller's transaction; the relay is woken when it commits.</summary>
     public async Task EnqueueAsync(DbConnection connection, DbTransaction transaction, OutboundMessage message, CancellationToken ct)
@@ -67,10 +81,32 @@ public sealed class OutboxStore
     public Task<List<OutboxRow>> PendingAsync(int max, CancellationToken ct) => database.ReadAsync(connection =>
         connection.QueryAsync(
             "SELECT seq, message_id, exchange, routing_key, type, correlation_id, traceparent, body, created_at, also_routed_to, tracestate FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $max",
-            r => new OutboxRow(r.GetLong(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4),
-                r.GetNullableString("correlation_id"), r.GetNullableString("traceparent"), r.GetString(7), r.GetTimestamp("created_at"),
-                r.GetNullableString("also_routed_to")?.Split(' ', StringSplitOptions.RemoveEmptyEntries), r.GetNullableString("tracestate")),
-            null, ct, ("$max", max)), ct);
+            ReadRow, null, ct, ("$max", max)), ct);
+
+    /// <summary>
+    /// Claims up to <paramref name="max"/> unpublished rows, oldest first, for <paramref name="claimFor"/>: rows no other
+    /// instance of the service holds a live claim on. Several instances then share one outbox without publishing a row
+    /// twice, unless an instance dies between its publish and its mark (its claims lapse and another publishes them
+    /// again: the consumers' inbox drops the repeat, as after any crash).
+    /// </summary>
+    public async Task<List<OutboxRow>> ClaimPendingAsync(int max, TimeSpan claimFor, CancellationToken ct)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var rows = await database.WriteAsync((connection, transaction) => connection.QueryAsync(
+            """
+            UPDATE outbox SET claimed_by = $me, claimed_until = $until
+            WHERE seq IN (SELECT seq FROM outbox WHERE published_at IS NULL AND (claimed_until IS NULL OR claimed_until < $now OR claimed_by = $me)
+                          ORDER BY seq LIMIT $max)
+            RETURNING seq, message_id, exchange, routing_key, type, correlation_id, traceparent, body, created_at, also_routed_to, tracestate
+            """,
+            ReadRow, transaction, ct, ("$me", Claimant), ("$until", (now + claimFor).ToStoreText()), ("$now", now.ToStoreText()), ("$max", max)), ct);
+        rows.Sort((a, b) => a.Sequence.CompareTo(b.Sequence));
+        return rows;
+    }
+
+    private static OutboxRow ReadRow(DbDataReader r) => new(r.GetLong(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4),
+        r.GetNullableString("correlation_id"), r.GetNullableString("traceparent"), r.GetString(7), r.GetTimestamp("created_at"),
+        r.GetNullableString("also_routed_to")?.Split(' ', StringSplitOptions.RemoveEmptyEntries), r.GetNullableString("tracestate"));
 
     public Task<long> PendingCountAsync(CancellationToken ct) => database.ReadAsync(connection =>
         connection.ScalarAsync<long>("SELECT COUNT(*) FROM outbox WHERE published_at IS NULL", null, ct), ct);
