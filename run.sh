@@ -18,6 +18,9 @@
 #                               them. APILED_PROCESS_INSTANCES / APILED_EXPERIENCE_INSTANCES set one service's count.
 #                               Best with APILED_STORE=postgres (several instances on one SQLite file work on one machine).
 #   RABBITMQ_URL                use this broker when it is reachable, instead of a local one
+#   APILED_RABBITMQ_CLUSTER=3   start (or reuse) a local three-node RabbitMQ cluster instead of the single node: nodes
+#                               apiled1-3@localhost on 127.0.0.1:5681-5683 (data /tmp/apiled-rabbitmq-cluster); every
+#                               service is given all three (RabbitMq:Endpoints) and fails over when one stops
 #   APILED_NO_BUILD=1           skip `dotnet build`
 #   APILED_READY_TIMEOUT (90)   seconds to wait for each service's /health/ready
 #   APILED_FLOWS_FILE           the process API's flows file (default: process-api/ApiLed.ProcessApi/flows.json, watched)
@@ -92,8 +95,21 @@ mkdir -p "$LOG_DIR"
 
 # shellcheck source=platform/scripts/rabbitmq.sh
 source "$ROOT/platform/scripts/rabbitmq.sh"
-apiled_rabbitmq_ensure || die "RabbitMQ is not available (see the messages above)"
+case "${APILED_RABBITMQ_CLUSTER:-1}" in
+  1) apiled_rabbitmq_ensure || die "RabbitMQ is not available (see the messages above)" ;;
+  3) apiled_rabbitmq_cluster_ensure 3 || die "the local RabbitMQ cluster did not start (see the messages above)" ;;
+  *) die "APILED_RABBITMQ_CLUSTER=${APILED_RABBITMQ_CLUSTER} is not supported: use 3 (a local three-node cluster) or leave it unset" ;;
+esac
 RABBIT_URL="$APILED_RABBITMQ_URL"
+# Every service's broker settings: the URL, and on a cluster the other nodes.
+RABBIT_ARGS=("RabbitMq__Url=$RABBIT_URL")
+if [ -n "${APILED_RABBITMQ_ENDPOINTS:-}" ]; then
+  i=0
+  for endpoint in ${APILED_RABBITMQ_ENDPOINTS//,/ }; do
+    RABBIT_ARGS+=("RabbitMq__Endpoints__$i=$endpoint")
+    i=$((i + 1))
+  done
+fi
 
 STORE="${APILED_STORE:-sqlite}"
 case "$STORE" in
@@ -162,6 +178,10 @@ cleanup() {
   fi
   if [ "${APILED_RABBITMQ_STARTED_BY_US:-0}" = "1" ]; then
     say "RabbitMQ was started by this script and is left running; stop it with: rabbitmqctl stop"
+  fi
+  if [ -n "${APILED_RABBITMQ_CLUSTER_STARTED:-}" ]; then
+    say "The RabbitMQ cluster was started by this script and is left running; stop it with:"
+    say "  for n in 1 2 3; do rabbitmqctl -n apiled\$n@localhost stop; done"
   fi
   if [ "${APILED_POSTGRES_STARTED_BY_US:-0}" = "1" ]; then
     say "PostgreSQL was started by this script and is left running; stop it with:"
@@ -237,16 +257,16 @@ GATEWAY_DLL="$(dll_of gateway/ApiLed.Gateway ApiLed.Gateway)"
 say "starting the system APIs..."
 store_env inventory
 start_service inventory-api "$INVENTORY_DLL" "$INVENTORY_API_PORT" "${STORE_ARGS[@]}" \
-  RabbitMq__Url="$RABBIT_URL"
+  "${RABBIT_ARGS[@]}"
 store_env billing
 start_service billing-api "$BILLING_DLL" "$BILLING_API_PORT" "${STORE_ARGS[@]}" \
-  RabbitMq__Url="$RABBIT_URL"
+  "${RABBIT_ARGS[@]}"
 store_env shipping
 start_service shipping-api "$SHIPPING_DLL" "$SHIPPING_API_PORT" "${STORE_ARGS[@]}" \
-  RabbitMq__Url="$RABBIT_URL"
+  "${RABBIT_ARGS[@]}"
 store_env risk
 start_service risk-api "$RISK_DLL" "$RISK_API_PORT" "${STORE_ARGS[@]}" \
-  RabbitMq__Url="$RABBIT_URL"
+  "${RABBIT_ARGS[@]}"
 wait_ready inventory-api "$INVENTORY_API_PORT"
 wait_ready billing-api "$BILLING_API_PORT"
 wait_ready shipping-api "$SHIPPING_API_PORT"
@@ -258,7 +278,7 @@ start_process_api() {
   store_env process
   start_service "$1" "$PROCESS_DLL" "$2" \
     "${STORE_ARGS[@]}" \
-    RabbitMq__Url="$RABBIT_URL" \
+    "${RABBIT_ARGS[@]}" \
     FlowsFile="${APILED_FLOWS_FILE:-$ROOT/process-api/ApiLed.ProcessApi/flows.json}" \
     Flows__Systems__inventory__BaseUrl="$(url "$INVENTORY_API_PORT")" \
     Flows__Systems__billing__BaseUrl="$(url "$BILLING_API_PORT")" \
@@ -269,7 +289,7 @@ start_experience_api() {
   store_env experience
   start_service "$1" "$EXPERIENCE_DLL" "$2" \
     "${STORE_ARGS[@]}" \
-    RabbitMq__Url="$RABBIT_URL" \
+    "${RABBIT_ARGS[@]}" \
     Catalog__InventoryUrl="$(url "$INVENTORY_API_PORT")" \
     ProcessApi__BaseUrl="$(url "$PROCESS_API_PORT")" \
     Webhooks__AllowPrivateNetworkCallbacks="${APILED_LOCAL_WEBHOOKS:-true}"
@@ -321,7 +341,7 @@ printf '  %-22s %-32s %s\n' "billing system API" "$(url "$BILLING_API_PORT")" "$
 printf '  %-22s %-32s %s\n' "shipping system API" "$(url "$SHIPPING_API_PORT")" "$(url "$SHIPPING_API_PORT")/swagger"
 printf '  %-22s %-32s %s\n' "risk system API" "$(url "$RISK_API_PORT")" "$(url "$RISK_API_PORT")/swagger"
 printf '  %-22s %s\n' "operator console" "$(url "$GATEWAY_PORT")/console   (paste the operator key below)"
-printf '  %-22s %s\n' "RabbitMQ" "$shown_rabbit"
+printf '  %-22s %s\n' "RabbitMQ" "$shown_rabbit${APILED_RABBITMQ_NODES:+ (cluster $APILED_RABBITMQ_NODES; also ${APILED_RABBITMQ_ENDPOINTS})}"
 if [ "$STORE" = "postgres" ]; then
   printf '  %-22s %s\n' "stores (PostgreSQL)" "$(printf '%s' "$APILED_POSTGRES_URL" | sed -E 's#(Password=)[^;]*#\1***#I'): apiled_inventory, apiled_billing, apiled_shipping, apiled_risk, apiled_process, apiled_experience"
 fi

@@ -16,6 +16,8 @@
 #                           create databases; default: a local server, started if needed)
 #   APILED_POSTGRES_SUITES  the integration tests run again on PostgreSQL (a dotnet test filter; empty to
 #                           skip that pass; skipped too when extra arguments are given)
+#   APILED_CLUSTER_SUITES   the tests run on a local three-node RabbitMQ cluster (default: BrokerClusterTests;
+#                           empty to skip; skipped too when extra arguments are given)
 # Exports for the tests: APILED_RABBITMQ_URL, APILED_WIREMOCK_JAR, APILED_POSTGRES_URL.
 # Ends with one line `tests: N passed, N failed, N skipped`; exits non-zero when the build or a test failed.
 set -uo pipefail
@@ -146,9 +148,12 @@ if [ -n "$HANG_TIMEOUT" ]; then
 fi
 
 say "running the tests..."
+main_args=("$@")
+# The broker-cluster tests need a cluster: they run in their own pass below.
+[ "$#" -eq 0 ] && main_args=(--filter "FullyQualifiedName!~BrokerClusterTests")
 dotnet test ApiLed.sln -c Release --no-build -nologo \
   --logger "console;verbosity=normal" --logger "trx" --results-directory "$RESULTS" \
-  "${hang_args[@]}" "$@"
+  "${hang_args[@]}" "${main_args[@]}"
 test_rc=$?
 
 # The same integration tests with every service's store on PostgreSQL: the suites that cover every store's
@@ -162,6 +167,21 @@ if [ -n "$POSTGRES_SUITES" ] && [ "$#" -eq 0 ]; then
     "${hang_args[@]}" --filter "$POSTGRES_SUITES"
   pg_rc=$?
   [ "$pg_rc" -ne 0 ] && test_rc=$pg_rc
+fi
+
+# The layer on a local three-node RabbitMQ cluster (nodes apiled1-3@localhost on 127.0.0.1:5681-5683), stopped after.
+CLUSTER_SUITES="${APILED_CLUSTER_SUITES-FullyQualifiedName~BrokerClusterTests}"
+if [ -n "$CLUSTER_SUITES" ] && [ "$#" -eq 0 ]; then
+  say "running the broker-cluster tests on a local three-node RabbitMQ cluster..."
+  (
+    trap 'apiled_rabbitmq_cluster_stop_if_started' EXIT
+    apiled_rabbitmq_cluster_ensure 3 || exit 1
+    dotnet test tests/ApiLed.IntegrationTests -c Release --no-build -nologo \
+      --logger "console;verbosity=normal" --logger "trx" --results-directory "$RESULTS/cluster" \
+      "${hang_args[@]}" --filter "$CLUSTER_SUITES"
+  )
+  cluster_rc=$?
+  [ "$cluster_rc" -ne 0 ] && test_rc=$cluster_rc
 fi
 
 # Sum the outcomes of every test result in the .trx files.
@@ -192,7 +212,7 @@ for path in glob.glob(os.path.join(sys.argv[1], "**", "*.trx"), recursive=True):
                 if child.tag.rsplit("}", 1)[-1] == "Message" and child.text:
                     message = " ".join(child.text.split())[:300]
                     break
-            where = "postgres" if os.sep + "postgres" + os.sep in path else "sqlite"
+            where = "postgres" if os.sep + "postgres" + os.sep in path else ("cluster" if os.sep + "cluster" + os.sep in path else "sqlite")
             failures.append(f"{el.get('testName', '?')} [{where}]: {message}")
 # The failed tests, last, so that the tail of a CI log names them.
 with open(os.path.join(sys.argv[1], "failed-tests.txt"), "w") as out:

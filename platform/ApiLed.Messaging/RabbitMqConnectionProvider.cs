@@ -50,15 +50,30 @@ public sealed partial class RabbitMqConnectionProvider(IOptions<RabbitMqOptions>
                 HandshakeContinuationTimeout = limit,
                 ContinuationTimeout = limit,
             };
-            connection = await BoundedBrokerCall.RunAsync(token => factory.CreateConnectionAsync(token), limit,
+            var endpoints = Endpoints(factory);
+            connection = await BoundedBrokerCall.RunAsync(token => factory.CreateConnectionAsync(endpoints, token), limit,
                 "opening the RabbitMQ connection", ct);
-            LogConnected(logger, factory.HostName, factory.Port, factory.VirtualHost);
+            LogConnected(logger, connection.Endpoint.HostName, connection.Endpoint.Port, factory.VirtualHost);
             return connection;
         }
         finally
         {
             gate.Release();
         }
+    }
+
+    /// <summary>The node of the URL, then the other nodes of <c>RabbitMq:Endpoints</c>, all with the URL's TLS settings.</summary>
+    private List<AmqpTcpEndpoint> Endpoints(ConnectionFactory factory)
+    {
+        var endpoints = new List<AmqpTcpEndpoint> { factory.Endpoint };
+        foreach (var node in options.Value.Endpoints)
+        {
+            var uri = new Uri("amqp://" + node);
+            endpoints.Add(new AmqpTcpEndpoint(uri.Host, uri.IsDefaultPort ? factory.Endpoint.Port : uri.Port,
+                new SslOption(uri.Host, enabled: factory.Ssl.Enabled) { Version = factory.Ssl.Version }));
+        }
+
+        return endpoints;
     }
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)

@@ -11,6 +11,13 @@ public sealed record RabbitMqOptions : IValidatableObject
     [Required]
     public string Url { get; init; } = "amqp://guest:guest@127.0.0.1:5672/";
 
+    /// <summary>
+    /// More nodes of the same RabbitMQ cluster (<c>host:port</c>, or <c>host</c> for 5672, or 5671 with amqps) besides the
+    /// host of <see cref="Url"/>, whose credentials, virtual host and TLS apply to all: a connection is opened to any
+    /// node that answers, so a client fails over when a node is down (quorum queues keep the messages on the others).
+    /// </summary>
+    public string[] Endpoints { get; init; } = [];
+
     /// <summary>Messages a consumer holds unacknowledged at once (also how many it handles in parallel).</summary>
     [Range(1, 1000)]
     public ushort Prefetch { get; init; } = 64;
@@ -57,6 +64,14 @@ public sealed record RabbitMqOptions : IValidatableObject
         {
             yield return new ValidationResult(
                 $"'{Url}' is not an AMQP URI; use amqp://user:password@host:5672/vhost (or amqps://).", [nameof(Url)]);
+        }
+
+        foreach (var endpoint in Endpoints)
+        {
+            if (!Uri.TryCreate("amqp://" + endpoint, UriKind.Absolute, out var parsed) || parsed.AbsolutePath != "/" || parsed.UserInfo.Length > 0)
+            {
+                yield return new ValidationResult($"'{endpoint}' is not a host or host:port of a RabbitMQ node.", [nameof(Endpoints)]);
+            }
         }
     }
 }

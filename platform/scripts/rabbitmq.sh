@@ -147,3 +147,81 @@ apiled_rabbitmq_stop_if_started() {
     APILED_RABBITMQ_STARTED_BY_US=0
   fi
 }
+
+# ---------------------------------------------------------------- a local cluster
+# apiled_rabbitmq_cluster_ensure N   start a local cluster of N nodes (apiled1@localhost ... on 127.0.0.1:5681 ...,
+#                                    data under APILED_RABBITMQ_CLUSTER_DATA, default /tmp/apiled-rabbitmq-cluster) and
+#                                    export APILED_RABBITMQ_URL (node 1), APILED_RABBITMQ_ENDPOINTS (the others, comma
+#                                    separated host:port) and APILED_RABBITMQ_NODES (the node names, comma separated)
+# apiled_rabbitmq_cluster_stop_if_started   stop the nodes apiled_rabbitmq_cluster_ensure started
+# Quorum queues are replicated to every node: with one node of three down, every queue keeps working.
+APILED_RABBITMQ_CLUSTER_DATA="${APILED_RABBITMQ_CLUSTER_DATA:-/tmp/apiled-rabbitmq-cluster}"
+APILED_RABBITMQ_CLUSTER_STARTED=""
+
+_apiled_rmq_cluster_node_env() { # I: the environment of node I
+  local i="$1" dir="$APILED_RABBITMQ_CLUSTER_DATA/$1"
+  printf '%s\n' "RABBITMQ_NODENAME=apiled$i@localhost" "RABBITMQ_NODE_PORT=$((5680 + i))" "RABBITMQ_DIST_PORT=$((25680 + i))" \
+    "RABBITMQ_NODE_IP_ADDRESS=127.0.0.1" "ERL_EPMD_ADDRESS=127.0.0.1" "RABBITMQ_MNESIA_BASE=$dir/mnesia" "RABBITMQ_LOG_BASE=$dir/log" \
+    "RABBITMQ_PID_FILE=$dir/rabbitmq.pid" "RABBITMQ_ENABLED_PLUGINS_FILE=$dir/enabled_plugins" \
+    "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=-kernel inet_dist_use_interface {127,0,0,1}"
+}
+
+apiled_rabbitmq_cluster_ensure() {
+  local count="${1:-3}" i started=0
+  _apiled_rmq_path
+  if ! command -v rabbitmq-server >/dev/null 2>&1; then
+    _apiled_rmq_install || return 1
+  fi
+  for i in $(seq 1 "$count"); do
+    if timeout 20 rabbitmqctl -q -n "apiled$i@localhost" status >/dev/null 2>&1; then
+      continue
+    fi
+    mkdir -p "$APILED_RABBITMQ_CLUSTER_DATA/$i"
+    [ -f "$APILED_RABBITMQ_CLUSTER_DATA/$i/enabled_plugins" ] || echo "[]." >"$APILED_RABBITMQ_CLUSTER_DATA/$i/enabled_plugins"
+    id rabbitmq >/dev/null 2>&1 && [ "$(id -u)" = "0" ] && chown -R rabbitmq:rabbitmq "$APILED_RABBITMQ_CLUSTER_DATA"
+    _apiled_rmq_log "starting cluster node apiled$i@localhost (127.0.0.1:$((5680 + i)))"
+    local -a node_env
+    mapfile -t node_env < <(_apiled_rmq_cluster_node_env "$i")
+    if ! env "${node_env[@]}" rabbitmq-server -detached; then
+      _apiled_rmq_log "could not start node apiled$i@localhost"
+      return 1
+    fi
+    APILED_RABBITMQ_CLUSTER_STARTED="$APILED_RABBITMQ_CLUSTER_STARTED $i"
+    started=1
+  done
+  for i in $(seq 1 "$count"); do
+    local deadline=$((SECONDS + 90))
+    until timeout 30 rabbitmqctl -q -n "apiled$i@localhost" await_startup --timeout 25 >/dev/null 2>&1; do
+      [ "$SECONDS" -lt "$deadline" ] || { _apiled_rmq_log "node apiled$i@localhost did not start (see $APILED_RABBITMQ_CLUSTER_DATA/$i/log)"; return 1; }
+      sleep 1
+    done
+  done
+  for i in $(seq 2 "$count"); do
+    if ! rabbitmqctl -q -n "apiled1@localhost" cluster_status 2>/dev/null | grep -q "apiled$i@localhost"; then
+      _apiled_rmq_log "joining apiled$i@localhost to the cluster of apiled1@localhost"
+      rabbitmqctl -q -n "apiled$i@localhost" stop_app >/dev/null \
+        && rabbitmqctl -q -n "apiled$i@localhost" join_cluster "apiled1@localhost" >/dev/null \
+        && rabbitmqctl -q -n "apiled$i@localhost" start_app >/dev/null || { _apiled_rmq_log "apiled$i@localhost could not join"; return 1; }
+    fi
+  done
+  export APILED_RABBITMQ_URL="amqp://guest:guest@127.0.0.1:5681/"
+  APILED_RABBITMQ_ENDPOINTS=""
+  APILED_RABBITMQ_NODES="apiled1@localhost"
+  for i in $(seq 2 "$count"); do
+    APILED_RABBITMQ_ENDPOINTS="${APILED_RABBITMQ_ENDPOINTS:+$APILED_RABBITMQ_ENDPOINTS,}127.0.0.1:$((5680 + i))"
+    APILED_RABBITMQ_NODES="$APILED_RABBITMQ_NODES,apiled$i@localhost"
+  done
+  export APILED_RABBITMQ_ENDPOINTS APILED_RABBITMQ_NODES
+  _apiled_rmq_log "cluster ready: $APILED_RABBITMQ_NODES (AMQP 127.0.0.1:5681-$((5680 + count)))"
+  [ "$started" = "1" ] || _apiled_rmq_log "(the cluster was already running)"
+  return 0
+}
+
+apiled_rabbitmq_cluster_stop_if_started() {
+  local i
+  for i in $APILED_RABBITMQ_CLUSTER_STARTED; do
+    _apiled_rmq_log "stopping cluster node apiled$i@localhost"
+    timeout 60 rabbitmqctl -q -n "apiled$i@localhost" stop >/dev/null 2>&1 || _apiled_rmq_log "rabbitmqctl stop of apiled$i@localhost failed"
+  done
+  APILED_RABBITMQ_CLUSTER_STARTED=""
+}

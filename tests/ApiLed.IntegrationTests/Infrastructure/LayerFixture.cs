@@ -397,6 +397,15 @@ public class LayerFixture : IAsyncLifetime
                 break;
         }
 
+        if (env.ContainsKey("RabbitMq__Url"))
+        {
+            // On a cluster (test.sh's cluster pass), every client also knows the other nodes.
+            foreach (var (endpoint, i) in RabbitMqTestBroker.OtherEndpoints.Select((e, i) => (e, i)))
+            {
+                env[$"RabbitMq__Endpoints__{i}"] = endpoint;
+            }
+        }
+
         foreach (var (key, value) in Options.Environment[service])
         {
             env[key] = value;

@@ -53,6 +53,28 @@ public sealed class RabbitMqTestBroker : IAsyncDisposable
     public static string BaseUrl =>
         System.Environment.GetEnvironmentVariable("APILED_RABBITMQ_URL") is { Length: > 0 } url ? url : "amqp://guest:guest@127.0.0.1:5672/";
 
+    /// <summary>
+    /// The nodes of the broker when it is a cluster (<c>APILED_RABBITMQ_NODES</c>, comma separated, set by test.sh's
+    /// cluster pass): <c>rabbitmqctl</c> then talks to the first; empty for the single local node.
+    /// </summary>
+    public static IReadOnlyList<string> Nodes { get; } =
+        (System.Environment.GetEnvironmentVariable("APILED_RABBITMQ_NODES") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>The other nodes' <c>host:port</c> on a cluster (<c>APILED_RABBITMQ_ENDPOINTS</c>), for the services' <c>RabbitMq__Endpoints</c>.</summary>
+    public static IReadOnlyList<string> OtherEndpoints { get; } =
+        (System.Environment.GetEnvironmentVariable("APILED_RABBITMQ_ENDPOINTS") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>Stops the RabbitMQ application of one node of the cluster (<c>rabbitmqctl -n NODE stop_app</c>): its connections drop, the others go on.</summary>
+    public static Task StopNodeAsync(string node, CancellationToken cancellationToken = default) =>
+        RabbitMqCtlAsync(["-n", node, "stop_app"], cancellationToken);
+
+    /// <summary>Starts a node's application again and waits for it.</summary>
+    public static async Task StartNodeAsync(string node, CancellationToken cancellationToken = default)
+    {
+        await RabbitMqCtlAsync(["-n", node, "start_app"], cancellationToken);
+        await RabbitMqCtlAsync(["-n", node, "await_startup"], cancellationToken);
+    }
+
     /// <summary>Name of this fixture's virtual host, <c>apiled-test-&lt;random&gt;</c>.</summary>
     public string VirtualHost { get; }
 
@@ -218,6 +240,12 @@ public sealed class RabbitMqTestBroker : IAsyncDisposable
             RedirectStandardError = true,
             CreateNoWindow = true,
         };
+        if (Nodes.Count > 0 && !arguments.Contains("-n"))
+        {
+            info.ArgumentList.Add("-n");
+            info.ArgumentList.Add(Nodes[0]);
+        }
+
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
