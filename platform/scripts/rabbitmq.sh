@@ -173,7 +173,9 @@ apiled_rabbitmq_cluster_ensure() {
     _apiled_rmq_install || return 1
   fi
   for i in $(seq 1 "$count"); do
-    if timeout 20 rabbitmqctl -q -n "apiled$i@localhost" status >/dev/null 2>&1; then
+    if timeout 20 rabbitmqctl -q -n "apiled$i@localhost" ping >/dev/null 2>&1; then
+      # The node runs; its application may have been stopped (stop_app): start it again.
+      timeout 60 rabbitmqctl -q -n "apiled$i@localhost" start_app >/dev/null 2>&1 || true
       continue
     fi
     mkdir -p "$APILED_RABBITMQ_CLUSTER_DATA/$i"
