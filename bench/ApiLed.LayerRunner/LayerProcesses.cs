@@ -11,6 +11,9 @@ public sealed class LayerProcesses : IAsyncDisposable
     private readonly Dictionary<LayerService, OwnedProcess> _services = [];
     private readonly Dictionary<LayerService, int> _ports;
     private readonly string _folder;
+    private readonly List<OwnedProcess> _moreProcessApis = [];
+    private readonly string _databasePrefix = "apiled_run_" + Guid.NewGuid().ToString("N")[..10];
+    private string? _postgresServer;
 
     private LayerProcesses(string folder)
     {
@@ -84,7 +87,7 @@ public sealed class LayerProcesses : IAsyncDisposable
         await process.WaitReadyAsync(ReadyTimeout, ct);
     }
 
-    /// <summary>The SQLite file of a service's store (the gateway has none).</summary>
+    /// <summary>The SQLite file of a service's store (the gateway has none; unused when the stores are on PostgreSQL).</summary>
     public string StorePath(LayerService service)
     {
         var name = service switch
@@ -103,6 +106,9 @@ public sealed class LayerProcesses : IAsyncDisposable
     /// <summary>The log name of a service (its log file is <c>{LogDirectory}/{name}.log</c>).</summary>
     public static string NameOf(LayerService service) => LogName(service);
 
+    /// <summary>The process API instances after the first (<see cref="LayerSettings.ProcessInstances"/>).</summary>
+    public IReadOnlyList<OwnedProcess> MoreProcessApis => _moreProcessApis;
+
     /// <summary>The PID of a service's current run.</summary>
     public int? ProcessId(LayerService service) => _services.GetValueOrDefault(service)?.ProcessId;
 
@@ -114,9 +120,15 @@ public sealed class LayerProcesses : IAsyncDisposable
             [LayerService.ExperienceApi, LayerService.ProcessApi],
             [LayerService.Inventory, LayerService.Billing, LayerService.Shipping, LayerService.Risk],
         ];
+        await Task.WhenAll(_moreProcessApis.Select(p => p.DisposeAsync().AsTask()));
         foreach (var stage in stages)
         {
             await Task.WhenAll(stage.Where(_services.ContainsKey).Select(s => _services[s].DisposeAsync().AsTask()));
+        }
+
+        if (_postgresServer is not null)
+        {
+            await PostgresDatabases.DropAsync(_postgresServer, _databasePrefix);
         }
 
         if (BillingProxy is not null)
@@ -152,9 +164,31 @@ public sealed class LayerProcesses : IAsyncDisposable
         }
 
         say($"  broker {Broker!.NodeName} on {Broker.AmqpUrl}{(BillingProxy is null ? "" : $"; WireMock on {BillingProxy.BaseUrl}")}");
+        if (options.PostgresServer is not null)
+        {
+            _postgresServer = options.PostgresServer;
+            await PostgresDatabases.CreateAsync(options.PostgresServer, _databasePrefix, StoreNames.Values, ct);
+            say($"  stores: PostgreSQL databases {_databasePrefix}_* on {PostgresDatabases.Describe(options.PostgresServer)}");
+        }
+
         say("starting the services...");
         await StartStageAsync(root, options, ct, LayerService.Inventory, LayerService.Billing, LayerService.Shipping, LayerService.Risk);
         await StartStageAsync(root, options, ct, LayerService.ProcessApi, LayerService.ExperienceApi);
+        for (var i = 2; i <= options.ProcessInstances; i++)
+        {
+            var port = FreePorts.Next();
+            var (folder, name) = Project(LayerService.ProcessApi);
+            var dll = Path.Combine(root, folder, "bin", "Release", "net10.0", name + ".dll");
+            var env = EnvironmentOf(LayerService.ProcessApi, options);
+            env["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+            var more = new OwnedProcess($"process-api-{i}", "dotnet", [dll], Path.GetDirectoryName(dll)!, env,
+                $"http://127.0.0.1:{port}/health/ready", LogDirectory);
+            _moreProcessApis.Add(more);
+            more.Start();
+            await more.WaitReadyAsync(ReadyTimeout, ct);
+            say($"  process API instance {i} on http://127.0.0.1:{port}");
+        }
+
         await StartStageAsync(root, options, ct, LayerService.Gateway);
         say($"  gateway {Url(LayerService.Gateway)}, experience API {Url(LayerService.ExperienceApi)}, process API {Url(LayerService.ProcessApi)}, " +
             $"inventory {Url(LayerService.Inventory)}, billing {Url(LayerService.Billing)}, shipping {Url(LayerService.Shipping)}, risk {Url(LayerService.Risk)}");
@@ -196,25 +230,25 @@ public sealed class LayerProcesses : IAsyncDisposable
         switch (service)
         {
             case LayerService.Inventory:
-                env["Store__Path"] = StorePath(LayerService.Inventory);
+                SetStore(env, LayerService.Inventory);
                 env["RabbitMq__Url"] = Broker!.AmqpUrl;
                 break;
             case LayerService.Billing:
-                env["Store__Path"] = StorePath(LayerService.Billing);
+                SetStore(env, LayerService.Billing);
                 env["RabbitMq__Url"] = Broker!.AmqpUrl;
                 // The billing participant calls billing through WireMock too, so choreography meets the same faults.
                 env["Choreography__SystemApiUrl"] = billingForCallers;
                 break;
             case LayerService.Shipping:
-                env["Store__Path"] = StorePath(LayerService.Shipping);
+                SetStore(env, LayerService.Shipping);
                 env["RabbitMq__Url"] = Broker!.AmqpUrl;
                 break;
             case LayerService.Risk:
-                env["Store__Path"] = StorePath(LayerService.Risk);
+                SetStore(env, LayerService.Risk);
                 env["RabbitMq__Url"] = Broker!.AmqpUrl;
                 break;
             case LayerService.ProcessApi:
-                env["Store__Path"] = StorePath(LayerService.ProcessApi);
+                SetStore(env, LayerService.ProcessApi);
                 env["RabbitMq__Url"] = Broker!.AmqpUrl;
                 env["Flows__OrderFlow"] = options.OrderFlow;
                 env["Flows__Systems__inventory__BaseUrl"] = Url(LayerService.Inventory);
@@ -223,7 +257,7 @@ public sealed class LayerProcesses : IAsyncDisposable
                 env["Flows__Systems__risk__BaseUrl"] = Url(LayerService.Risk);
                 break;
             case LayerService.ExperienceApi:
-                env["Store__Path"] = StorePath(LayerService.ExperienceApi);
+                SetStore(env, LayerService.ExperienceApi);
                 env["RabbitMq__Url"] = Broker!.AmqpUrl;
                 env["Catalog__InventoryUrl"] = Url(LayerService.Inventory);
                 env["ProcessApi__BaseUrl"] = Url(LayerService.ProcessApi);
@@ -246,6 +280,30 @@ public sealed class LayerProcesses : IAsyncDisposable
     }
 
     private string Url(LayerService service) => $"http://127.0.0.1:{_ports[service]}";
+
+    private static readonly IReadOnlyDictionary<LayerService, string> StoreNames = new Dictionary<LayerService, string>
+    {
+        [LayerService.Inventory] = "inventory",
+        [LayerService.Billing] = "billing",
+        [LayerService.Shipping] = "shipping",
+        [LayerService.Risk] = "risk",
+        [LayerService.ProcessApi] = "process",
+        [LayerService.ExperienceApi] = "experience",
+    };
+
+    /// <summary>A service's store: its SQLite file, or its database on the PostgreSQL server.</summary>
+    private void SetStore(Dictionary<string, string> env, LayerService service)
+    {
+        if (_postgresServer is null)
+        {
+            env["Store__Path"] = StorePath(service);
+        }
+        else
+        {
+            env["Store__Engine"] = "Postgres";
+            env["Store__ConnectionString"] = PostgresDatabases.ConnectionString(_postgresServer, $"{_databasePrefix}_{StoreNames[service]}");
+        }
+    }
 
     private static (string Folder, string Name) Project(LayerService service) => service switch
     {

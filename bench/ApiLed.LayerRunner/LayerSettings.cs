@@ -15,6 +15,15 @@ public sealed record LayerSettings
     /// <summary>Build ApiLed.sln (Release) before starting.</summary>
     public bool Build { get; init; } = true;
 
+    /// <summary>
+    /// Where the services keep their stores: null for SQLite files in the run's folder, or an Npgsql connection string
+    /// of a PostgreSQL server (a role that may create databases) on which the run creates a database per service.
+    /// </summary>
+    public string? PostgresServer { get; init; }
+
+    /// <summary>Instances of the process API (1 or 2), sharing its store and queues.</summary>
+    public int ProcessInstances { get; init; } = 1;
+
     /// <summary>More environment variables per service, laid over the ones the layer sets (e.g. a prefetch to try).</summary>
     public IReadOnlyDictionary<LayerService, IReadOnlyDictionary<string, string>> Environment { get; init; } =
         new Dictionary<LayerService, IReadOnlyDictionary<string, string>>();
