@@ -50,6 +50,12 @@ public sealed record BenchOptions
     /// <summary>Extra <c>NAME=VALUE</c> environment for every service (e.g. <c>Logging__LogLevel__Default=Warning</c>).</summary>
     public IReadOnlyDictionary<string, string> ServiceEnvironment { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>An Npgsql connection string of a PostgreSQL server for the stores (<c>--store postgres</c>); null keeps SQLite files.</summary>
+    public string? PostgresServer { get; init; }
+
+    /// <summary>Instances of the process API in each run's layer (1 or 2).</summary>
+    public int ProcessInstances { get; init; } = 1;
+
     public string Gateway { get; init; } = "http://127.0.0.1:8080";
 
     public string Inventory { get; init; } = "http://127.0.0.1:5201";
@@ -77,6 +83,11 @@ public sealed record BenchOptions
           --env N=V             an environment variable for every service (repeatable)
           --report FILE         also write the results as JSON
           --plot FILE           write an SVG of throughput and latency (default: bench-results.svg with `compare`)
+          --store sqlite|postgres   where the services keep their stores (default sqlite); postgres creates a database
+                                per service on the server of --postgres (default APILED_POSTGRES_URL; run.sh and test.sh
+                                start one: source platform/scripts/postgres.sh && apiled_postgres_ensure)
+          --postgres URL        the PostgreSQL server (an Npgsql connection string of a role that may create databases)
+          --process-instances N process API instances in the layer (1 or 2; they share the store and the queues)
           --no-build            do not build ApiLed.sln (Release) first
           --keep-data           keep each run's folder (broker files, stores, logs); by default only a failed run's is kept
           --gateway URL --inventory URL --key KEY   for `running` (defaults: run.sh's ports, the demo-bench key)
@@ -101,6 +112,7 @@ public sealed record BenchOptions
         }
 
         var environment = new Dictionary<string, string>();
+        var store = "sqlite";
         var everywhere = new Dictionary<string, string>();
         for (; i < args.Length; i++)
         {
@@ -126,9 +138,20 @@ public sealed record BenchOptions
                 "--gateway" => options with { Gateway = Value() },
                 "--inventory" => options with { Inventory = Value() },
                 "--key" => options with { ApiKey = Value() },
+                "--store" => (store = Value()) is "sqlite" or "postgres" ? options : throw new ArgumentException("--store takes sqlite or postgres."),
+                "--postgres" => options with { PostgresServer = Value() },
+                "--process-instances" => options with { ProcessInstances = Number() is var n && n <= 2 ? n : throw new ArgumentException("--process-instances takes 1 or 2.") },
                 _ => throw new ArgumentException($"Unknown option '{name}'."),
             };
         }
+
+        var server = store == "sqlite" ? null : options.PostgresServer ?? Environment.GetEnvironmentVariable("APILED_POSTGRES_URL");
+        if (store == "postgres" && string.IsNullOrWhiteSpace(server))
+        {
+            throw new ArgumentException("--store postgres needs a server: --postgres URL or APILED_POSTGRES_URL (source platform/scripts/postgres.sh && apiled_postgres_ensure starts one).");
+        }
+
+        options = options with { PostgresServer = server };
 
         return options.Command == "compare" && options.Plot is null ? options with { Plot = Path.GetFullPath("bench-results.svg") } : options;
     }

@@ -34,6 +34,8 @@ public static class LayerRun
         {
             OrderFlow = steps == 6 ? SixStepFlow : FlowOf(mode),
             Build = false,
+            PostgresServer = options.PostgresServer,
+            ProcessInstances = options.ProcessInstances,
             Environment = Enum.GetValues<LayerService>().ToDictionary(s => s, s => (IReadOnlyDictionary<string, string>)
                 options.ServiceEnvironment.Concat(s == LayerService.ProcessApi ? options.ProcessEnvironment.Concat(flow) : [])
                     .GroupBy(e => e.Key).ToDictionary(g => g.Key, g => g.Last().Value)),
@@ -120,6 +122,14 @@ public static class LayerRun
         var pids = Enum.GetValues<LayerService>()
             .Where(s => layer.ProcessId(s) is not null)
             .ToDictionary(LayerProcesses.NameOf, s => layer.ProcessId(s)!.Value);
+        foreach (var (more, i) in layer.MoreProcessApis.Select((p, i) => (p, i + 2)))
+        {
+            if (more.ProcessId is { } pid)
+            {
+                pids[$"process-api-{i}"] = pid;
+            }
+        }
+
         if (layer.Broker?.ProcessId is { } broker)
         {
             pids["rabbitmq"] = broker;

@@ -21,6 +21,15 @@ internal enum FaultKind
 
     /// <summary>SIGKILL a system API together with its participant (<see cref="ChaosOptions.KillSystem"/>), start it again.</summary>
     SystemKill,
+
+    /// <summary>
+    /// SIGKILL the second of two process API instances (<c>--process-instances 2</c>) and leave it down while the first
+    /// takes its sagas over (<see cref="ChaosOptions.InstanceOutage"/>), then start it again.
+    /// </summary>
+    ProcessInstanceKill,
+
+    /// <summary>Restart the PostgreSQL server of the stores (<c>--store postgres</c>, a local server: <c>--postgres-data</c>), fast shutdown.</summary>
+    PostgresRestart,
 }
 
 /// <summary>What to run: the command line of the chaos tool.</summary>
@@ -38,7 +47,16 @@ internal sealed record ChaosOptions
           --concurrency N         requests in flight at most (default 32)
           --seed N                seed of the order mix and the WireMock fault positions (default: random, printed)
           --faults LIST           all (default), once (each fault once), none, or a comma list of
-                                  process-kill, billing-kill, broker-app-stop, broker-restart, system-kill, billing-faults
+                                  process-kill, billing-kill, broker-app-stop, broker-restart, system-kill, billing-faults,
+                                  process-instance-kill (with --process-instances 2: SIGKILL the second instance, 20 s
+                                  down while the first takes its sagas over, then start it), postgres-restart (with
+                                  --store postgres: pg_ctl restart of the local server in --postgres-data)
+          --store sqlite|postgres the services' stores (default sqlite); postgres: a database per service on the server
+                                  of --postgres (default APILED_POSTGRES_URL), dropped at the end
+          --postgres URL          the PostgreSQL server (an Npgsql connection string of a role that may create databases)
+          --postgres-data DIR     the local server's data folder for postgres-restart (default APILED_POSTGRES_DATA or
+                                  /tmp/apiled-postgres, where platform/scripts/postgres.sh keeps it)
+          --process-instances N   process API instances (1 or 2), sharing the store and the queues
           --duration SECONDS      spread the orders over this long (default: as long as the faults take)
           --broker-outage SECONDS how long broker-app-stop keeps the broker app down (default 20)
           --kill-system NAME      the system API system-kill kills: inventory (default) or shipping
@@ -77,6 +95,18 @@ internal sealed record ChaosOptions
     public bool Build { get; init; } = true;
     public string? WireMockJar { get; init; }
     public bool UseRunning { get; init; }
+
+    /// <summary>The stores' PostgreSQL server (<c>--store postgres</c>); null keeps SQLite files.</summary>
+    public string? PostgresServer { get; init; }
+
+    /// <summary>The local PostgreSQL server's data folder, for the <c>postgres-restart</c> fault (pg_ctl restart).</summary>
+    public string PostgresData { get; init; } = Environment.GetEnvironmentVariable("APILED_POSTGRES_DATA") ?? "/tmp/apiled-postgres";
+
+    /// <summary>Process API instances (1 or 2).</summary>
+    public int ProcessInstances { get; init; } = 1;
+
+    /// <summary>How long a killed process API instance stays down (<c>process-instance-kill</c>).</summary>
+    public TimeSpan InstanceOutage { get; init; } = TimeSpan.FromSeconds(20);
     public LayerEndpoints Running { get; init; } = LayerEndpoints.RunSh;
 
     /// <summary>Three process API kills, the billing kill, a broker app stop, a system API kill and a node restart.</summary>
@@ -94,6 +124,7 @@ internal sealed record ChaosOptions
     public LayerSettings Layer => new()
     {
         OrderFlow = OrderFlow, BillingProxy = BillingFaults, WireMockJar = WireMockJar, Build = Build,
+        PostgresServer = PostgresServer, ProcessInstances = ProcessInstances,
         Environment = Approvals
             ? new Dictionary<LayerService, IReadOnlyDictionary<string, string>>
             {
@@ -151,6 +182,12 @@ internal sealed record ChaosOptions
                 "--no-build" => options with { Build = false },
                 "--wiremock-jar" => options with { WireMockJar = Path.GetFullPath(Value()) },
                 "--use-running" => options with { UseRunning = true },
+                "--store" => OneOf(Value(), "--store", "sqlite", "postgres") == "postgres"
+                    ? options with { PostgresServer = options.PostgresServer ?? Environment.GetEnvironmentVariable("APILED_POSTGRES_URL") ?? "" }
+                    : options with { PostgresServer = null },
+                "--postgres" => options with { PostgresServer = Value() },
+                "--postgres-data" => options with { PostgresData = Path.GetFullPath(Value()) },
+                "--process-instances" => options with { ProcessInstances = Number(1) is var n && n <= 2 ? n : throw new ArgumentException("--process-instances takes 1 or 2.") },
                 "--gateway" => With(ref running, running with { GatewayUrl = Url(name, Value()) }, options),
                 "--api-key" => With(ref running, running with { PartnerKey = Value() }, options),
                 "--operator-key" => With(ref running, running with { OperatorKey = Value() }, options),
@@ -160,6 +197,21 @@ internal sealed record ChaosOptions
                 "--help" or "-h" => throw new ArgumentException(""),
                 _ => throw new ArgumentException($"Unknown option {name}."),
             };
+        }
+
+        if (options.PostgresServer is "")
+        {
+            throw new ArgumentException("--store postgres needs a server: --postgres URL or APILED_POSTGRES_URL (source platform/scripts/postgres.sh && apiled_postgres_ensure starts one).");
+        }
+
+        if (options.Faults.Contains(FaultKind.ProcessInstanceKill) && options.ProcessInstances < 2)
+        {
+            throw new ArgumentException("process-instance-kill needs --process-instances 2.");
+        }
+
+        if (options.Faults.Contains(FaultKind.PostgresRestart) && options.PostgresServer is null)
+        {
+            throw new ArgumentException("postgres-restart needs --store postgres.");
         }
 
         if (options.UseRunning)
@@ -200,6 +252,8 @@ internal sealed record ChaosOptions
                 case "broker-app-stop": faults.Add(FaultKind.BrokerAppStop); break;
                 case "broker-restart": faults.Add(FaultKind.BrokerRestart); break;
                 case "system-kill": faults.Add(FaultKind.SystemKill); break;
+                case "process-instance-kill": faults.Add(FaultKind.ProcessInstanceKill); break;
+                case "postgres-restart": faults.Add(FaultKind.PostgresRestart); break;
                 default: throw new ArgumentException($"Unknown fault '{part}' in --faults.");
             }
         }

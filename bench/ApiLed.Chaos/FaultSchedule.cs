@@ -111,6 +111,16 @@ internal sealed class FaultSchedule
             case FaultKind.BrokerRestart:
                 await broker.RestartNodeAsync(ct);
                 return $"rabbitmqctl stop (node {broker.NodeName}), rabbitmq-server -detached";
+            case FaultKind.ProcessInstanceKill:
+                var instance = layer.MoreProcessApis[0];
+                var killed = instance.ProcessId;
+                await instance.KillAsync();
+                await Task.Delay(_options.InstanceOutage, ct);
+                instance.Start();
+                await instance.WaitReadyAsync(TimeSpan.FromSeconds(90), ct);
+                return $"SIGKILL process API instance 2 (pid {killed}), {_options.InstanceOutage.TotalSeconds:0} s down, restarted as pid {instance.ProcessId}";
+            case FaultKind.PostgresRestart:
+                return await PostgresServer.RestartAsync(_options.PostgresData, ct);
             default:
                 var service = Service(kind);
                 var pid = layer.ProcessId(service);
@@ -132,6 +142,8 @@ internal sealed class FaultSchedule
         FaultKind.BillingKill => "SIGKILL billing and its participant",
         FaultKind.SystemKill => $"SIGKILL {_options.KillSystem} and its participant",
         FaultKind.BrokerAppStop => "broker app stop",
+        FaultKind.ProcessInstanceKill => "SIGKILL one of two process API instances",
+        FaultKind.PostgresRestart => "restart the PostgreSQL server",
         _ => "broker node restart",
     };
 
@@ -141,6 +153,8 @@ internal sealed class FaultSchedule
         FaultKind.BillingKill => "billing-kill",
         FaultKind.BrokerAppStop => "broker-app-stop",
         FaultKind.BrokerRestart => "broker-restart",
+        FaultKind.ProcessInstanceKill => "process-instance-kill",
+        FaultKind.PostgresRestart => "postgres-restart",
         _ => "system-kill",
     };
 
@@ -148,6 +162,8 @@ internal sealed class FaultSchedule
     {
         FaultKind.BrokerAppStop => _options.BrokerOutage + TimeSpan.FromSeconds(8),
         FaultKind.BrokerRestart => TimeSpan.FromSeconds(25),
+        FaultKind.ProcessInstanceKill => _options.InstanceOutage + TimeSpan.FromSeconds(6),
+        FaultKind.PostgresRestart => TimeSpan.FromSeconds(8),
         _ => TimeSpan.FromSeconds(6),
     };
 }
