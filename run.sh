@@ -74,18 +74,18 @@ for pair in "APILED_PROCESS_INSTANCES:$PROCESS_INSTANCES" "APILED_EXPERIENCE_INS
 done
 # extra_port BASE K: the port of instance K (2, 3, 4) of a service whose first instance listens on BASE.
 extra_port() { printf '%s' $(($1 + 10 * ($2 - 1))); }
-for k in $(seq 2 "$PROCESS_INSTANCES"); do
-  port="$(extra_port "$PROCESS_API_PORT" "$k")"
-  [ -z "${SEEN_PORT[$port]:-}" ] || die "process API instance $k would listen on $port, which ${SEEN_PORT[$port]} uses"
-  port_taken "$port" && die "port $port (process API instance $k: PROCESS_API_PORT + $((10 * (k - 1)))) is already in use on 127.0.0.1"
-  SEEN_PORT[$port]="process-api-$k"
-done
-for k in $(seq 2 "$EXPERIENCE_INSTANCES"); do
-  port="$(extra_port "$EXPERIENCE_API_PORT" "$k")"
-  [ -z "${SEEN_PORT[$port]:-}" ] || die "experience API instance $k would listen on $port, which ${SEEN_PORT[$port]} uses"
-  port_taken "$port" && die "port $port (experience API instance $k: EXPERIENCE_API_PORT + $((10 * (k - 1)))) is already in use on 127.0.0.1"
-  SEEN_PORT[$port]="experience-api-$k"
-done
+# claim_extra_ports NAME BASE_VAR COUNT: checks the ports of instances 2..COUNT of a service (BASE_VAR names its first port).
+claim_extra_ports() {
+  local name="$1" base_var="$2" count="$3" k port
+  for k in $(seq 2 "$count"); do
+    port="$(extra_port "${!base_var}" "$k")"
+    [ -z "${SEEN_PORT[$port]:-}" ] || die "$name instance $k would listen on $port, which ${SEEN_PORT[$port]} uses"
+    port_taken "$port" && die "port $port ($name instance $k: $base_var + $((10 * (k - 1)))) is already in use on 127.0.0.1"
+    SEEN_PORT[$port]="$name-$k"
+  done
+}
+claim_extra_ports process-api PROCESS_API_PORT "$PROCESS_INSTANCES"
+claim_extra_ports experience-api EXPERIENCE_API_PORT "$EXPERIENCE_INSTANCES"
 
 APILED_DATA_DIR="${APILED_DATA_DIR:-./.data}"
 mkdir -p "$APILED_DATA_DIR"
