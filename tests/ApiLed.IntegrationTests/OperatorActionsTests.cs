@@ -211,12 +211,11 @@ public sealed class OperatorActionsTests(OperatorActionsTests.Fixture layer) : I
         var ids = new List<string>();
         for (var i = 0; i < 3; i++)
         {
-            ids.Add(await layer.GatewayClient.PlaceOrderAsync(LayerHttp.Order(sku, customerId: customer)));
-        }
-
-        foreach (var id in ids)
-        {
+            // One after the other: the process API starts queued commands in parallel, so only an order placed after the
+            // one before it ended is sure to have the later saga.
+            var id = await layer.GatewayClient.PlaceOrderAsync(LayerHttp.Order(sku, customerId: customer));
             await layer.GatewayClient.WaitForTerminalAsync(id);
+            ids.Add(id);
         }
 
         using var ops = Operator();
