@@ -16,7 +16,7 @@
 #   APILED_INSTANCES (1)        instances of the process API and of the experience API (1-4); the extra ones listen on
 #                               the first one's port + 10, + 20, ... and share its store; the gateway balances across
 #                               them. APILED_PROCESS_INSTANCES / APILED_EXPERIENCE_INSTANCES set one service's count.
-#                               Best with APILED_STORE=postgres (several instances on one SQLite file work on one machine).
+#                               Needs APILED_STORE=postgres (a SQLite file has one instance).
 #   RABBITMQ_URL                use this broker when it is reachable, instead of a local one
 #   APILED_RABBITMQ_CLUSTER=3   start (or reuse) a local three-node RabbitMQ cluster instead of the single node: nodes
 #                               apiled1-3@localhost on 127.0.0.1:5681-5683 (data /tmp/apiled-rabbitmq-cluster); every
@@ -84,6 +84,9 @@ claim_extra_ports() {
     SEEN_PORT[$port]="$name-$k"
   done
 }
+if [ "${APILED_STORE:-sqlite}" != "postgres" ] && [ "$PROCESS_INSTANCES$EXPERIENCE_INSTANCES" != "11" ]; then
+  die "several instances share a PostgreSQL store: run APILED_STORE=postgres APILED_INSTANCES=$((PROCESS_INSTANCES > EXPERIENCE_INSTANCES ? PROCESS_INSTANCES : EXPERIENCE_INSTANCES)) ./run.sh (a SQLite file has one instance)"
+fi
 claim_extra_ports process-api PROCESS_API_PORT "$PROCESS_INSTANCES"
 claim_extra_ports experience-api EXPERIENCE_API_PORT "$EXPERIENCE_INSTANCES"
 

@@ -87,10 +87,16 @@ public sealed class OutboxStore
     /// Claims up to <paramref name="max"/> unpublished rows, oldest first, for <paramref name="claimFor"/>: rows no other
     /// instance of the service holds a live claim on. Several instances then share one outbox without publishing a row
     /// twice, unless an instance dies between its publish and its mark (its claims lapse and another publishes them
-    /// again: the consumers' inbox drops the repeat, as after any crash).
+    /// again: the consumers' inbox drops the repeat, as after any crash). On SQLite (one instance per file) it reads the
+    /// oldest unpublished rows without claiming them.
     /// </summary>
     public async Task<List<OutboxRow>> ClaimPendingAsync(int max, TimeSpan claimFor, CancellationToken ct)
     {
+        if (database.Engine != StoreEngine.Postgres)
+        {
+            return await PendingAsync(max, ct); // a SQLite file has one instance: nobody to share the rows with
+        }
+
         var now = DateTimeOffset.UtcNow;
         var rows = await database.WriteAsync((connection, transaction) => connection.QueryAsync(
             """

@@ -5,8 +5,8 @@ using ApiLed.IntegrationTests.Support;
 namespace ApiLed.IntegrationTests;
 
 /// <summary>
-/// Two process API instances share one store (PostgreSQL in the PostgreSQL pass, the SQLite file otherwise): each
-/// saga is run by one of them at a time, and when one is killed under load the other takes its sagas over once
+/// Two process API instances share one PostgreSQL store (test.sh's PostgreSQL pass; a SQLite file has one instance):
+/// each saga is run by one of them at a time, and when one is killed under load the other takes its sagas over once
 /// their claims lapse. Every order ends once, and the systems of record hold one charge, one reservation and one
 /// shipment per order.
 /// </summary>
@@ -23,6 +23,7 @@ public sealed class MultipleInstanceTests(MultipleInstanceTests.TwoProcessApis l
     [Fact]
     public async Task Orders_under_load_end_once_when_one_of_two_process_apis_is_killed()
     {
+        Assert.True(TestStores.OnPostgres, "Several process API instances share a PostgreSQL store: run this test with APILED_TEST_STORE=postgres (./test.sh's PostgreSQL pass).");
         var second = await layer.StartInstanceAsync(LayerService.ProcessApi, 2);
         var sku = LayerHttp.NewSku();
         await layer.InventoryClient.SetStockAsync(sku, onHand: 1000);

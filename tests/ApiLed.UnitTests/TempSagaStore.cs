@@ -22,9 +22,8 @@ internal sealed class TempSagaStore : IDisposable
 
     public SagaStore Store { get; }
 
-    /// <summary>The saga claims of one process API instance on this store.</summary>
-    public SagaLeases Leases(SagaOptions? options = null, TimeProvider? time = null) =>
-        new(database, Options.Create(options ?? new SagaOptions()), time ?? TimeProvider.System, NullLogger<SagaLeases>.Instance);
+    /// <summary>The saga claims of the process API on this store (a SQLite file: its one instance owns every saga).</summary>
+    public SagaLeases Leases() => new(database, Options.Create(new SagaOptions()), TimeProvider.System, NullLogger<SagaLeases>.Instance);
 
     public void Dispose()
     {

@@ -10,6 +10,8 @@ namespace ApiLed.ProcessApi.Sagas;
 /// resumed by the others' recovery scans within the lease duration and a scan interval. Should a paused instance wake
 /// up after its claim was taken, its writes still fail on the saga's version and its calls repeat under the same
 /// idempotency keys: a lease keeps two runners apart, it is not what keeps the money right.
+/// On SQLite (a file: one instance of the service) there is nobody to keep apart, and claims cost nothing: every saga
+/// is this instance's.
 /// </summary>
 public sealed partial class SagaLeases(StoreDatabase database, IOptions<SagaOptions> options, TimeProvider time, ILogger<SagaLeases> logger)
     : BackgroundService
@@ -25,9 +27,17 @@ public sealed partial class SagaLeases(StoreDatabase database, IOptions<SagaOpti
     /// <summary>This instance, as its claims name it: host, process and a random part (a restarted process is another owner).</summary>
     public string Owner { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
 
+    /// <summary>Whether several instances may share the store (PostgreSQL), so that claims are kept.</summary>
+    public bool Shared => database.Engine == StoreEngine.Postgres;
+
     /// <summary>Claims <paramref name="orderId"/> for this instance; false when another instance holds a claim that has not lapsed.</summary>
     public Task<bool> TryAcquireAsync(string orderId, CancellationToken ct)
     {
+        if (!Shared)
+        {
+            return Task.FromResult(true);
+        }
+
         var now = time.GetUtcNow();
         return database.WriteAsync(async (c, tx) => await c.ExecuteAsync(
             """
@@ -40,7 +50,7 @@ public sealed partial class SagaLeases(StoreDatabase database, IOptions<SagaOpti
     }
 
     /// <summary>Lets go of this instance's claim on <paramref name="orderId"/> (a claim another instance took meanwhile is left alone).</summary>
-    public Task ReleaseAsync(string orderId, CancellationToken ct) => database.WriteAsync((c, tx) =>
+    public Task ReleaseAsync(string orderId, CancellationToken ct) => !Shared ? Task.CompletedTask : database.WriteAsync((c, tx) =>
         c.ExecuteAsync("DELETE FROM saga_leases WHERE order_id = $id AND owner = $owner", tx, ct, ("$id", orderId), ("$owner", Owner)), ct);
 
     /// <summary>The instance holding a live claim on <paramref name="orderId"/>, if any.</summary>
@@ -49,14 +59,14 @@ public sealed partial class SagaLeases(StoreDatabase database, IOptions<SagaOpti
             ("$id", orderId), ("$now", time.GetUtcNow().ToStoreText())), ct);
 
     /// <summary>The sagas other instances hold live claims on (the recovery scan leaves them to those instances).</summary>
-    public async Task<HashSet<string>> HeldElsewhereAsync(CancellationToken ct) => [.. await database.ReadAsync(c =>
+    public async Task<HashSet<string>> HeldElsewhereAsync(CancellationToken ct) => !Shared ? [] : [.. await database.ReadAsync(c =>
         c.QueryAsync("SELECT order_id FROM saga_leases WHERE owner <> $owner AND expires_at >= $now", r => r.GetString(0), null, ct,
             ("$owner", Owner), ("$now", time.GetUtcNow().ToStoreText())), ct)];
 
     /// <summary>Renews this instance's claims every third of the lease duration.</summary>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
+        while (Shared && !stoppingToken.IsCancellationRequested)
         {
             try
             {
