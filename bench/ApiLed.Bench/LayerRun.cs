@@ -58,7 +58,9 @@ public static class LayerRun
             }
 
             var load = new OrderLoad(gateway, sku);
-            var readModel = new ReadModel(layer.StorePath(LayerService.ExperienceApi), BenchPartner);
+            var readModel = layer.StoreConnectionString(LayerService.ExperienceApi) is { } postgres
+                ? ReadModel.OfPostgres(postgres, BenchPartner)
+                : ReadModel.OfSqlite(layer.StorePath(LayerService.ExperienceApi), BenchPartner);
             if (options.Warmup > 0)
             {
                 say($"  warm-up: {options.Warmup} orders");

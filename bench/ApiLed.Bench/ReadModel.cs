@@ -1,20 +1,27 @@
+using System.Data.Common;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace ApiLed.Bench;
 
 /// <summary>
-/// The experience API's read model, read straight from its SQLite file (read-only), so that waiting for the orders to
-/// finish costs the layer no HTTP requests: how many of a run's orders are terminal, and each one's times.
+/// The experience API's read model, read straight from its store (its SQLite file, read-only, or its PostgreSQL
+/// database), so that waiting for the orders to finish costs the layer no HTTP requests: how many of a run's orders are
+/// terminal, and each one's times.
 /// </summary>
-public sealed class ReadModel(string databasePath, string partnerId)
+public sealed class ReadModel(Func<DbConnection> open, string partnerId)
 {
-    private readonly string connectionString = new SqliteConnectionStringBuilder
+    /// <summary>The read model in a SQLite file.</summary>
+    public static ReadModel OfSqlite(string databasePath, string partnerId) => new(() => new SqliteConnection(new SqliteConnectionStringBuilder
     {
         DataSource = databasePath,
         Mode = SqliteOpenMode.ReadOnly,
         Cache = SqliteCacheMode.Private,
-    }.ToString();
+    }.ToString()), partnerId);
+
+    /// <summary>The read model in a PostgreSQL database.</summary>
+    public static ReadModel OfPostgres(string connectionString, string partnerId) => new(() => new NpgsqlConnection(connectionString), partnerId);
 
     public sealed record OrderTimes(string Status, DateTimeOffset AcceptedAt, DateTimeOffset UpdatedAt);
 
@@ -37,24 +44,24 @@ public sealed class ReadModel(string databasePath, string partnerId)
 
     public async Task<long> CountTerminalAsync(string run, CancellationToken ct)
     {
-        await using var connection = new SqliteConnection(connectionString);
+        await using var connection = open();
         await connection.OpenAsync(ct);
         await using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT count(*) FROM orders WHERE partner_id = $partner AND idempotency_key >= $from AND idempotency_key < $to
+            SELECT count(*) FROM orders WHERE partner_id = @partner AND idempotency_key >= @from AND idempotency_key < @to
               AND status IN ('completed', 'failed', 'needs-attention')
             """;
         AddRun(command, run);
-        return (long)(await command.ExecuteScalarAsync(ct))!;
+        return Convert.ToInt64(await command.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
     }
 
     public async Task<List<OrderTimes>> TimesAsync(string run, CancellationToken ct)
     {
-        await using var connection = new SqliteConnection(connectionString);
+        await using var connection = open();
         await connection.OpenAsync(ct);
         await using var command = connection.CreateCommand();
         command.CommandText = """
-            SELECT status, accepted_at, updated_at FROM orders WHERE partner_id = $partner AND idempotency_key >= $from AND idempotency_key < $to
+            SELECT status, accepted_at, updated_at FROM orders WHERE partner_id = @partner AND idempotency_key >= @from AND idempotency_key < @to
             """;
         AddRun(command, run);
         var times = new List<OrderTimes>();
@@ -67,11 +74,15 @@ public sealed class ReadModel(string databasePath, string partnerId)
         return times;
     }
 
-    private void AddRun(SqliteCommand command, string run)
+    private void AddRun(DbCommand command, string run)
     {
-        command.Parameters.AddWithValue("$partner", partnerId);
-        command.Parameters.AddWithValue("$from", run + "-");
-        command.Parameters.AddWithValue("$to", run + ".");
+        foreach (var (name, value) in new[] { ("partner", partnerId), ("from", run + "-"), ("to", run + ".") })
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
+        }
     }
 
     private static DateTimeOffset Parse(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);

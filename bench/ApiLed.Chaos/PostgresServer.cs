@@ -16,7 +16,8 @@ internal static class PostgresServer
             throw new InvalidOperationException("pg_ctl was not found under /usr/lib/postgresql: postgres-restart needs the local server.");
         }
 
-        string[] restart = [bin, "-D", dataFolder, "-m", "fast", "-w", "-t", "60", "restart"];
+        // -l: the restarted server logs to its file, not to this tool's pipe (which it would otherwise hold open).
+        string[] restart = [bin, "-D", dataFolder, "-l", Path.Combine(dataFolder, "server.log"), "-m", "fast", "-w", "-t", "60", "restart"];
         var (file, arguments) = Environment.UserName == "root" ? ("runuser", (string[])["-u", "postgres", "--", .. restart]) : (restart[0], restart[1..]);
         var (code, output) = await ExternalCommand.RunAsync(file, arguments, null, TimeSpan.FromSeconds(90), ct);
         if (code != 0)

@@ -51,6 +51,13 @@ public static class ExternalCommand
             throw new TimeoutException($"{Path.GetFileName(fileName)} {string.Join(' ', arguments)} did not finish within {timeout.TotalSeconds:0} s.");
         }
 
+        // A child the command left running (a server it started) may hold the output open: read what is there, briefly.
+        var output = Task.WhenAll(stdout, stderr);
+        if (await Task.WhenAny(output, Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None)) != output)
+        {
+            return (process.ExitCode, "(its output stayed open: a process it started holds it)");
+        }
+
         return (process.ExitCode, (await stdout + await stderr).Trim());
     }
 

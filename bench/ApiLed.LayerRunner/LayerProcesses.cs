@@ -291,6 +291,10 @@ public sealed class LayerProcesses : IAsyncDisposable
         [LayerService.ExperienceApi] = "experience",
     };
 
+    /// <summary>The connection string of a service's PostgreSQL database; null when the stores are SQLite files.</summary>
+    public string? StoreConnectionString(LayerService service) =>
+        _postgresServer is null ? null : PostgresDatabases.ConnectionString(_postgresServer, $"{_databasePrefix}_{StoreNames[service]}");
+
     /// <summary>A service's store: its SQLite file, or its database on the PostgreSQL server.</summary>
     private void SetStore(Dictionary<string, string> env, LayerService service)
     {
@@ -301,7 +305,7 @@ public sealed class LayerProcesses : IAsyncDisposable
         else
         {
             env["Store__Engine"] = "Postgres";
-            env["Store__ConnectionString"] = PostgresDatabases.ConnectionString(_postgresServer, $"{_databasePrefix}_{StoreNames[service]}");
+            env["Store__ConnectionString"] = StoreConnectionString(service)!;
         }
     }
 
