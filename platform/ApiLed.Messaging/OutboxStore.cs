@@ -92,9 +92,9 @@ public sealed class OutboxStore
     /// </summary>
     public async Task<List<OutboxRow>> ClaimPendingAsync(int max, TimeSpan claimFor, CancellationToken ct)
     {
-        if (database.Engine != StoreEngine.Postgres)
+        if (!database.SharedByInstances)
         {
-            return await PendingAsync(max, ct); // a SQLite file has one instance: nobody to share the rows with
+            return await PendingAsync(max, ct); // one instance: nobody to share the rows with
         }
 
         var now = DateTimeOffset.UtcNow;

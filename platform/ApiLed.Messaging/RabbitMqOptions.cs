@@ -70,7 +70,7 @@ public sealed record RabbitMqOptions : IValidatableObject
         {
             if (!Uri.TryCreate("amqp://" + endpoint, UriKind.Absolute, out var parsed) || parsed.AbsolutePath != "/" || parsed.UserInfo.Length > 0)
             {
-                yield return new ValidationResult($"'{endpoint}' is not a host or host:port of a RabbitMQ node.", [nameof(Endpoints)]);
+                yield return new ValidationResult($"'{endpoint}' is not a host or host:port of a RabbitMQ node; give each other node of the cluster as host:port, e.g. rabbit2:5672.", [nameof(Endpoints)]);
             }
         }
     }

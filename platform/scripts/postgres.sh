@@ -103,6 +103,7 @@ apiled_postgres_ensure() {
 # apiled_postgres_create_db NAME: creates database NAME on the local server unless it exists.
 apiled_postgres_create_db() {
   local name="$1" bin
+  local -x PGCONNECT_TIMEOUT=10   # psql waits at most this long for the server
   bin="$(_apiled_pg_bin)" || return 1
   if [ -n "${POSTGRES_URL:-}" ]; then
     _apiled_pg_log "POSTGRES_URL is set: create database $name there yourself (or let the service's role create it)"

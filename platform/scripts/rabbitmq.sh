@@ -199,11 +199,11 @@ apiled_rabbitmq_cluster_ensure() {
     done
   done
   for i in $(seq 2 "$count"); do
-    if ! rabbitmqctl -q -n "apiled1@localhost" cluster_status 2>/dev/null | grep -q "apiled$i@localhost"; then
+    if ! timeout 30 rabbitmqctl -q -n "apiled1@localhost" cluster_status 2>/dev/null | grep -q "apiled$i@localhost"; then
       _apiled_rmq_log "joining apiled$i@localhost to the cluster of apiled1@localhost"
-      rabbitmqctl -q -n "apiled$i@localhost" stop_app >/dev/null \
-        && rabbitmqctl -q -n "apiled$i@localhost" join_cluster "apiled1@localhost" >/dev/null \
-        && rabbitmqctl -q -n "apiled$i@localhost" start_app >/dev/null || { _apiled_rmq_log "apiled$i@localhost could not join"; return 1; }
+      timeout 60 rabbitmqctl -q -n "apiled$i@localhost" stop_app >/dev/null \
+        && timeout 60 rabbitmqctl -q -n "apiled$i@localhost" join_cluster "apiled1@localhost" >/dev/null \
+        && timeout 60 rabbitmqctl -q -n "apiled$i@localhost" start_app >/dev/null || { _apiled_rmq_log "apiled$i@localhost could not join"; return 1; }
     fi
   done
   export APILED_RABBITMQ_URL="amqp://guest:guest@127.0.0.1:5681/"

@@ -21,20 +21,11 @@ public sealed class PostgresDatabase : StoreDatabase
 
     public PostgresDatabase(IOptions<StoreOptions> options)
     {
+        // Npgsql bounds connecting (Timeout, 15 s) and every command (Command Timeout, 30 s) unless the string says otherwise.
         var builder = new NpgsqlConnectionStringBuilder(options.Value.ConnectionString);
         if (builder.MaxAutoPrepare == 0)
         {
             builder.MaxAutoPrepare = 64;
-        }
-
-        if (!options.Value.ConnectionString.Contains("Timeout", StringComparison.OrdinalIgnoreCase))
-        {
-            builder.Timeout = 15; // connecting
-        }
-
-        if (!options.Value.ConnectionString.Contains("Command Timeout", StringComparison.OrdinalIgnoreCase))
-        {
-            builder.CommandTimeout = 30;
         }
 
         location = $"{builder.Host}:{builder.Port}/{builder.Database}";
@@ -42,6 +33,8 @@ public sealed class PostgresDatabase : StoreDatabase
     }
 
     public override StoreEngine Engine => StoreEngine.Postgres;
+
+    public override bool SharedByInstances => true;
 
     public override string Location => location;
 
@@ -56,22 +49,19 @@ public sealed class PostgresDatabase : StoreDatabase
     protected override bool IsConflict(Exception error) =>
         error is PostgresException { SqlState: PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected };
 
-    /// <summary>SQLite's <c>julianday</c> (the stores compare timestamps with it), so that their SQL means the same here.</summary>
-    protected override async Task PrepareAsync(CancellationToken ct)
+    /// <summary>
+    /// An advisory lock (instances starting together migrate one after the other), then SQLite's <c>julianday</c>, which
+    /// the stores compare timestamps with, so that their SQL means the same here.
+    /// </summary>
+    protected override async Task BeginMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken ct)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(ct);
         await connection.ExecuteAsync($"SELECT pg_advisory_xact_lock({MigrationLock})", transaction, ct);
         await connection.ExecuteAsync(
             """
             CREATE OR REPLACE FUNCTION julianday(value text) RETURNS double precision
             LANGUAGE sql STABLE STRICT AS 'SELECT extract(epoch FROM value::timestamptz) / 86400.0 + 2440587.5'
             """, transaction, ct);
-        await transaction.CommitAsync(ct);
     }
-
-    protected override Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken ct) =>
-        connection.ExecuteAsync($"SELECT pg_advisory_xact_lock({MigrationLock})", transaction, ct);
 
     public override async Task<bool> TableExistsAsync(DbConnection connection, DbTransaction? transaction, string table, CancellationToken ct) =>
         await connection.ScalarAsync<long?>("SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $name",

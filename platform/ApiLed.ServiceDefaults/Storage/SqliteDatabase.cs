@@ -69,9 +69,6 @@ public sealed class SqliteDatabase(IOptions<StoreOptions> options) : StoreDataba
         await connection.ExecuteAsync("PRAGMA journal_mode = WAL;", null, ct);
     }
 
-    /// <summary>Nothing to do: every write of the file is already alone (one writer, immediate transactions).</summary>
-    protected override Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken ct) => Task.CompletedTask;
-
     public override async Task<bool> TableExistsAsync(DbConnection connection, DbTransaction? transaction, string table, CancellationToken ct) =>
         await connection.ScalarAsync<long?>("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $name", transaction, ct, ("$name", table)) is not null;
 

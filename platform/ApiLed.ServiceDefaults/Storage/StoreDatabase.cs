@@ -27,6 +27,12 @@ public abstract class StoreDatabase : IHealthCheck, IDisposable
 
     public abstract StoreEngine Engine { get; }
 
+    /// <summary>
+    /// Whether several instances of a service may share this store (PostgreSQL): only then do they keep claims on what
+    /// they work on (sagas, outbox rows). A SQLite file has one instance, and claims would only cost.
+    /// </summary>
+    public virtual bool SharedByInstances => false;
+
     /// <summary>Where the store is, for messages (a file path, or host and database; never a password).</summary>
     public abstract string Location { get; }
 
@@ -197,7 +203,7 @@ public abstract class StoreDatabase : IHealthCheck, IDisposable
         var parts = schemas.ToList();
         await WriteAsync(async (c, tx) =>
         {
-            await LockForMigrationAsync(c, tx, ct);
+            await BeginMigrationAsync(c, tx, ct);
             await c.ExecuteAsync(SchemaVersionsDdl, tx, ct);
             foreach (var part in parts)
             {
@@ -239,10 +245,13 @@ public abstract class StoreDatabase : IHealthCheck, IDisposable
     protected abstract Task<List<string>> ColumnsAsync(DbConnection connection, DbTransaction transaction, string table, CancellationToken ct);
 
     /// <summary>What must exist before the first transaction (the SQLite file's folder and journal mode).</summary>
-    protected abstract Task PrepareAsync(CancellationToken ct);
+    protected virtual Task PrepareAsync(CancellationToken ct) => Task.CompletedTask;
 
-    /// <summary>Makes concurrent migrations of one store (several instances starting) wait for each other.</summary>
-    protected abstract Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken ct);
+    /// <summary>
+    /// First in the migration's transaction: makes concurrent migrations of one store (several instances starting)
+    /// wait for each other, and lays what the engine needs under the stores' SQL.
+    /// </summary>
+    protected virtual Task BeginMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken ct) => Task.CompletedTask;
 
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
     {

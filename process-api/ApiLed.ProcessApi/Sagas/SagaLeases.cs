@@ -28,7 +28,7 @@ public sealed partial class SagaLeases(StoreDatabase database, IOptions<SagaOpti
     public string Owner { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
 
     /// <summary>Whether several instances may share the store (PostgreSQL), so that claims are kept.</summary>
-    public bool Shared => database.Engine == StoreEngine.Postgres;
+    public bool Shared => database.SharedByInstances;
 
     /// <summary>Claims <paramref name="orderId"/> for this instance; false when another instance holds a claim that has not lapsed.</summary>
     public Task<bool> TryAcquireAsync(string orderId, CancellationToken ct)
