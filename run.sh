@@ -13,10 +13,12 @@
 #                               127.0.0.1:5433 (installed with apt-get when missing), or on POSTGRES_URL when set
 #   POSTGRES_URL                with APILED_STORE=postgres: use this server (an Npgsql connection string of a role that
 #                               may create databases), e.g. "Host=db;Port=5432;Username=apiled;Password=secret"
-#   APILED_INSTANCES (1)        instances of the process API and of the experience API (1-4); the extra ones listen on
-#                               the first one's port + 10, + 20, ... and share its store; the gateway balances across
-#                               them. APILED_PROCESS_INSTANCES / APILED_EXPERIENCE_INSTANCES set one service's count.
-#                               Needs APILED_STORE=postgres (a SQLite file has one instance).
+#   APILED_INSTANCES (1)        instances of every service but the gateway (1-4); the extra ones listen on the first
+#                               one's port + 10, + 20, ... and share its store and queues; the gateway balances across
+#                               the experience and process APIs, and each caller of a system API or of the process API
+#                               spreads its calls over their instances. APILED_PROCESS_INSTANCES,
+#                               APILED_EXPERIENCE_INSTANCES and APILED_SYSTEM_INSTANCES (each of the four system APIs)
+#                               set one kind's count. Needs APILED_STORE=postgres (a SQLite file has one instance).
 #   RABBITMQ_URL                use this broker when it is reachable, instead of a local one
 #   APILED_RABBITMQ_CLUSTER=3   start (or reuse) a local three-node RabbitMQ cluster instead of the single node: nodes
 #                               apiled1-3@localhost on 127.0.0.1:5681-5683 (data /tmp/apiled-rabbitmq-cluster); every
@@ -69,7 +71,9 @@ done
 
 PROCESS_INSTANCES="${APILED_PROCESS_INSTANCES:-${APILED_INSTANCES:-1}}"
 EXPERIENCE_INSTANCES="${APILED_EXPERIENCE_INSTANCES:-${APILED_INSTANCES:-1}}"
-for pair in "APILED_PROCESS_INSTANCES:$PROCESS_INSTANCES" "APILED_EXPERIENCE_INSTANCES:$EXPERIENCE_INSTANCES"; do
+SYSTEM_INSTANCES="${APILED_SYSTEM_INSTANCES:-${APILED_INSTANCES:-1}}"
+for pair in "APILED_PROCESS_INSTANCES:$PROCESS_INSTANCES" "APILED_EXPERIENCE_INSTANCES:$EXPERIENCE_INSTANCES" \
+            "APILED_SYSTEM_INSTANCES:$SYSTEM_INSTANCES"; do
   [[ "${pair#*:}" =~ ^[1-4]$ ]] || die "${pair%%:*} (or APILED_INSTANCES) is ${pair#*:}: use 1 to 4 instances"
 done
 # extra_port BASE K: the port of instance K (2, 3, 4) of a service whose first instance listens on BASE.
@@ -84,11 +88,22 @@ claim_extra_ports() {
     SEEN_PORT[$port]="$name-$k"
   done
 }
-if [ "${APILED_STORE:-sqlite}" != "postgres" ] && [ "$PROCESS_INSTANCES$EXPERIENCE_INSTANCES" != "11" ]; then
-  die "several instances share a PostgreSQL store: run APILED_STORE=postgres APILED_INSTANCES=$((PROCESS_INSTANCES > EXPERIENCE_INSTANCES ? PROCESS_INSTANCES : EXPERIENCE_INSTANCES)) ./run.sh (a SQLite file has one instance)"
+if [ "${APILED_STORE:-sqlite}" != "postgres" ] && [ "$PROCESS_INSTANCES$EXPERIENCE_INSTANCES$SYSTEM_INSTANCES" != "111" ]; then
+  die "several instances share a PostgreSQL store: run APILED_STORE=postgres with the same instance settings (a SQLite file has one instance)"
 fi
 claim_extra_ports process-api PROCESS_API_PORT "$PROCESS_INSTANCES"
 claim_extra_ports experience-api EXPERIENCE_API_PORT "$EXPERIENCE_INSTANCES"
+for pair in "inventory-api:INVENTORY_API_PORT" "billing-api:BILLING_API_PORT" "shipping-api:SHIPPING_API_PORT" "risk-api:RISK_API_PORT"; do
+  claim_extra_ports "${pair%%:*}" "${pair#*:}" "$SYSTEM_INSTANCES"
+done
+# replica_args PREFIX BASE_PORT COUNT: sets REPLICA_ARGS to PREFIX__0=url of instance 2, PREFIX__1=... (the other instances).
+replica_args() {
+  local prefix="$1" base="$2" count="$3" k
+  REPLICA_ARGS=()
+  for k in $(seq 2 "$count"); do
+    REPLICA_ARGS+=("${prefix}__$((k - 2))=http://127.0.0.1:$(extra_port "$base" "$k")")
+  done
+}
 
 APILED_DATA_DIR="${APILED_DATA_DIR:-./.data}"
 mkdir -p "$APILED_DATA_DIR"
@@ -258,30 +273,46 @@ EXPERIENCE_DLL="$(dll_of experience-api/ApiLed.ExperienceApi ApiLed.ExperienceAp
 GATEWAY_DLL="$(dll_of gateway/ApiLed.Gateway ApiLed.Gateway)"
 
 say "starting the system APIs..."
-store_env inventory
-start_service inventory-api "$INVENTORY_DLL" "$INVENTORY_API_PORT" "${STORE_ARGS[@]}" \
-  "${RABBIT_ARGS[@]}"
-store_env billing
-start_service billing-api "$BILLING_DLL" "$BILLING_API_PORT" "${STORE_ARGS[@]}" \
-  "${RABBIT_ARGS[@]}"
-store_env shipping
-start_service shipping-api "$SHIPPING_DLL" "$SHIPPING_API_PORT" "${STORE_ARGS[@]}" \
-  "${RABBIT_ARGS[@]}"
-store_env risk
-start_service risk-api "$RISK_DLL" "$RISK_API_PORT" "${STORE_ARGS[@]}" \
-  "${RABBIT_ARGS[@]}"
-wait_ready inventory-api "$INVENTORY_API_PORT"
-wait_ready billing-api "$BILLING_API_PORT"
-wait_ready shipping-api "$SHIPPING_API_PORT"
-wait_ready risk-api "$RISK_API_PORT"
+# start_system_api NAME STORE DLL PORT: one instance of a system API (with its choreography participant).
+start_system_api() {
+  store_env "$2"
+  start_service "$1" "$3" "$4" "${STORE_ARGS[@]}" "${RABBIT_ARGS[@]}"
+}
+SYSTEMS=("inventory:$INVENTORY_DLL:$INVENTORY_API_PORT" "billing:$BILLING_DLL:$BILLING_API_PORT"
+         "shipping:$SHIPPING_DLL:$SHIPPING_API_PORT" "risk:$RISK_DLL:$RISK_API_PORT")
+for system in "${SYSTEMS[@]}"; do
+  IFS=: read -r name dll port <<<"$system"
+  start_system_api "$name-api" "$name" "$dll" "$port"
+done
+for system in "${SYSTEMS[@]}"; do
+  IFS=: read -r name dll port <<<"$system"
+  wait_ready "$name-api" "$port"
+done
+# More instances start once the first ones have created the stores' tables.
+for system in "${SYSTEMS[@]}"; do
+  IFS=: read -r name dll port <<<"$system"
+  for k in $(seq 2 "$SYSTEM_INSTANCES"); do start_system_api "$name-api-$k" "$name" "$dll" "$(extra_port "$port" "$k")"; done
+done
+for system in "${SYSTEMS[@]}"; do
+  IFS=: read -r name dll port <<<"$system"
+  for k in $(seq 2 "$SYSTEM_INSTANCES"); do wait_ready "$name-api-$k" "$(extra_port "$port" "$k")"; done
+done
 
 say "starting the process API and the experience API..."
 # start_process_api NAME PORT / start_experience_api NAME PORT: one instance (every instance shares the same store).
 start_process_api() {
   store_env process
+  local -a replicas=()
+  local system name dll port
+  for system in "${SYSTEMS[@]}"; do
+    IFS=: read -r name dll port <<<"$system"
+    replica_args "Flows__Systems__${name}__Replicas" "$port" "$SYSTEM_INSTANCES"
+    replicas+=("${REPLICA_ARGS[@]}")
+  done
   start_service "$1" "$PROCESS_DLL" "$2" \
     "${STORE_ARGS[@]}" \
     "${RABBIT_ARGS[@]}" \
+    "${replicas[@]}" \
     FlowsFile="${APILED_FLOWS_FILE:-$ROOT/process-api/ApiLed.ProcessApi/flows.json}" \
     Flows__Systems__inventory__BaseUrl="$(url "$INVENTORY_API_PORT")" \
     Flows__Systems__billing__BaseUrl="$(url "$BILLING_API_PORT")" \
@@ -290,9 +321,15 @@ start_process_api() {
 }
 start_experience_api() {
   store_env experience
+  local -a replicas=()
+  replica_args Catalog__InventoryReplicas "$INVENTORY_API_PORT" "$SYSTEM_INSTANCES"
+  replicas+=("${REPLICA_ARGS[@]}")
+  replica_args ProcessApi__Replicas "$PROCESS_API_PORT" "$PROCESS_INSTANCES"
+  replicas+=("${REPLICA_ARGS[@]}")
   start_service "$1" "$EXPERIENCE_DLL" "$2" \
     "${STORE_ARGS[@]}" \
     "${RABBIT_ARGS[@]}" \
+    "${replicas[@]}" \
     Catalog__InventoryUrl="$(url "$INVENTORY_API_PORT")" \
     ProcessApi__BaseUrl="$(url "$PROCESS_API_PORT")" \
     Webhooks__AllowPrivateNetworkCallbacks="${APILED_LOCAL_WEBHOOKS:-true}"
@@ -328,27 +365,30 @@ shown_rabbit="$(printf '%s' "$RABBIT_URL" | sed -E 's#(://[^:/@]*):[^@/]*@#\1:**
 say ""
 say "ApiLed is running (Ctrl-C stops it)."
 say ""
-printf '  %-22s %-32s %s\n' "what" "url" "swagger"
-printf '  %-22s %-32s %s\n' "----" "---" "-------"
-printf '  %-22s %-32s %s\n' "gateway (partners)" "$(url "$GATEWAY_PORT")" "$(url "$GATEWAY_PORT")/swagger"
-printf '  %-22s %-32s %s\n' "experience API" "$(url "$EXPERIENCE_API_PORT")" "$(url "$EXPERIENCE_API_PORT")/swagger"
+printf '  %-24s %-32s %s\n' "what" "url" "swagger"
+printf '  %-24s %-32s %s\n' "----" "---" "-------"
+printf '  %-24s %-32s %s\n' "gateway (partners)" "$(url "$GATEWAY_PORT")" "$(url "$GATEWAY_PORT")/swagger"
+printf '  %-24s %-32s %s\n' "experience API" "$(url "$EXPERIENCE_API_PORT")" "$(url "$EXPERIENCE_API_PORT")/swagger"
 for k in $(seq 2 "$EXPERIENCE_INSTANCES"); do
-  printf '  %-22s %-32s %s\n' "experience API #$k" "$(url "$(extra_port "$EXPERIENCE_API_PORT" "$k")")" "(same store; the gateway balances)"
+  printf '  %-24s %-32s %s\n' "experience API #$k" "$(url "$(extra_port "$EXPERIENCE_API_PORT" "$k")")" "(same store; the gateway balances)"
 done
-printf '  %-22s %-32s %s\n' "process API" "$(url "$PROCESS_API_PORT")" "$(url "$PROCESS_API_PORT")/swagger"
+printf '  %-24s %-32s %s\n' "process API" "$(url "$PROCESS_API_PORT")" "$(url "$PROCESS_API_PORT")/swagger"
 for k in $(seq 2 "$PROCESS_INSTANCES"); do
-  printf '  %-22s %-32s %s\n' "process API #$k" "$(url "$(extra_port "$PROCESS_API_PORT" "$k")")" "(same store, same queues)"
+  printf '  %-24s %-32s %s\n' "process API #$k" "$(url "$(extra_port "$PROCESS_API_PORT" "$k")")" "(same store, same queues)"
 done
-printf '  %-22s %-32s %s\n' "inventory system API" "$(url "$INVENTORY_API_PORT")" "$(url "$INVENTORY_API_PORT")/swagger"
-printf '  %-22s %-32s %s\n' "billing system API" "$(url "$BILLING_API_PORT")" "$(url "$BILLING_API_PORT")/swagger"
-printf '  %-22s %-32s %s\n' "shipping system API" "$(url "$SHIPPING_API_PORT")" "$(url "$SHIPPING_API_PORT")/swagger"
-printf '  %-22s %-32s %s\n' "risk system API" "$(url "$RISK_API_PORT")" "$(url "$RISK_API_PORT")/swagger"
-printf '  %-22s %s\n' "operator console" "$(url "$GATEWAY_PORT")/console   (paste the operator key below)"
-printf '  %-22s %s\n' "RabbitMQ" "$shown_rabbit${APILED_RABBITMQ_NODES:+ (cluster $APILED_RABBITMQ_NODES; also ${APILED_RABBITMQ_ENDPOINTS})}"
+for system in "${SYSTEMS[@]}"; do
+  IFS=: read -r name dll port <<<"$system"
+  printf '  %-24s %-32s %s\n' "$name system API" "$(url "$port")" "$(url "$port")/swagger"
+  for k in $(seq 2 "$SYSTEM_INSTANCES"); do
+    printf '  %-24s %-32s %s\n' "$name system API #$k" "$(url "$(extra_port "$port" "$k")")" "(same store, same queue; callers spread over both)"
+  done
+done
+printf '  %-24s %s\n' "operator console" "$(url "$GATEWAY_PORT")/console   (paste the operator key below)"
+printf '  %-24s %s\n' "RabbitMQ" "$shown_rabbit${APILED_RABBITMQ_NODES:+ (cluster $APILED_RABBITMQ_NODES; also ${APILED_RABBITMQ_ENDPOINTS})}"
 if [ "$STORE" = "postgres" ]; then
-  printf '  %-22s %s\n' "stores (PostgreSQL)" "$(printf '%s' "$APILED_POSTGRES_URL" | sed -E 's#(Password=)[^;]*#\1***#I'): apiled_inventory, apiled_billing, apiled_shipping, apiled_risk, apiled_process, apiled_experience"
+  printf '  %-24s %s\n' "stores (PostgreSQL)" "$(printf '%s' "$APILED_POSTGRES_URL" | sed -E 's#(Password=)[^;]*#\1***#I'): apiled_inventory, apiled_billing, apiled_shipping, apiled_risk, apiled_process, apiled_experience"
 fi
-printf '  %-22s %s\n' "data and logs" "$APILED_DATA_DIR"
+printf '  %-24s %s\n' "data and logs" "$APILED_DATA_DIR"
 say ""
 say "  Demo API keys (send as X-Api-Key; all of them in the README, section Partners):"
 say "    partner demo-shop   ak_demo_shop_c023b9ee458fc0ad37cfbcc2"

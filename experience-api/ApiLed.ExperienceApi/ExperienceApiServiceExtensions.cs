@@ -51,7 +51,8 @@ public static class ExperienceApiServiceExtensions
                 AttemptTimeout = TimeSpan.FromSeconds(2),
                 TotalTimeout = TimeSpan.FromSeconds(5),
                 MaxRetryAttempts = 2,
-            });
+            })
+            .AddReplicaBalancing(catalog.InventoryUrl!, catalog.InventoryReplicas);
         builder.Services.AddSingleton<ProductCatalog>();
 
         builder.Services.AddValidatedOptions<ProcessApiOptions>(ProcessApiOptions.Section);
@@ -62,7 +63,8 @@ public static class ExperienceApiServiceExtensions
                 AttemptTimeout = TimeSpan.FromSeconds(3),
                 TotalTimeout = TimeSpan.FromSeconds(8),
                 MaxRetryAttempts = 2, // a cancel is idempotent in the process API
-            });
+            })
+            .AddReplicaBalancing(processApi.BaseUrl!, processApi.Replicas);
         builder.Services.AddSingleton<OrderCancellations>();
         builder.Services.AddSingleton<OrderStore>();
         builder.AddPartnerWebhooks();

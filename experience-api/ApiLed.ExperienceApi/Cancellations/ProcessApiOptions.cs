@@ -9,4 +9,7 @@ public sealed record ProcessApiOptions
 
     [Required]
     public Uri? BaseUrl { get; init; }
+
+    /// <summary>More process API instances besides <see cref="BaseUrl"/> (<c>ProcessApi__Replicas__0</c>, ...): calls are spread over all of them.</summary>
+    public Uri[] Replicas { get; init; } = [];
 }

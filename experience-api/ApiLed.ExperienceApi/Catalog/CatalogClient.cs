@@ -14,6 +14,9 @@ public sealed record CatalogOptions
     [Required]
     public Uri? InventoryUrl { get; init; }
 
+    /// <summary>More inventory instances besides <see cref="InventoryUrl"/> (<c>Catalog__InventoryReplicas__0</c>, ...).</summary>
+    public Uri[] InventoryReplicas { get; init; } = [];
+
     /// <summary>How long a fetched catalogue is used before it is fetched again.</summary>
     public TimeSpan CacheFor { get; init; } = TimeSpan.FromSeconds(30);
 }

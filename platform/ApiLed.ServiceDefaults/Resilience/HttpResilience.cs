@@ -112,4 +112,20 @@ public static class HttpResilience
         return builder.AddHttpMessageHandler(sp =>
             new ResilienceHandler(sp.GetRequiredKeyedService<ResiliencePipeline<HttpResponseMessage>>(name)));
     }
+
+    /// <summary>
+    /// Spreads this client's calls over its base address and <paramref name="replicas"/> (more instances of the same
+    /// service), moving on from an instance that refuses connections (see <see cref="ReplicaBalancingHandler"/>).
+    /// Add it after <see cref="AddResiliencePipeline"/>, so that it sits inside the pipeline. No replicas: nothing is added.
+    /// </summary>
+    public static IHttpClientBuilder AddReplicaBalancing(this IHttpClientBuilder builder, Uri baseUrl, IReadOnlyList<Uri> replicas)
+    {
+        if (replicas.Count == 0)
+        {
+            return builder;
+        }
+
+        return builder.AddHttpMessageHandler(sp =>
+            new ReplicaBalancingHandler([baseUrl, .. replicas], sp.GetService<TimeProvider>() ?? TimeProvider.System));
+    }
 }

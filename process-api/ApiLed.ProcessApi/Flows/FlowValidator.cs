@@ -134,6 +134,14 @@ public static class FlowValidator
                 fail($"{at}:BaseUrl is required: the system's absolute http(s) address, e.g. http://127.0.0.1:5202.");
             }
 
+            for (var i = 0; i < system.Replicas.Length; i++)
+            {
+                if (system.Replicas[i] is not { IsAbsoluteUri: true } replica || (replica.Scheme != Uri.UriSchemeHttp && replica.Scheme != Uri.UriSchemeHttps))
+                {
+                    fail($"{at}:Replicas:{i} must be an absolute http(s) address of another instance of the system, e.g. http://127.0.0.1:5212.");
+                }
+            }
+
             if (system.ConcurrencyLimit is < 0 or > 10_000)
             {
                 fail($"{at}:ConcurrencyLimit must be between 0 (no limit) and 10000.");

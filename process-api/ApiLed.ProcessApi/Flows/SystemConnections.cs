@@ -6,12 +6,12 @@ using ApiLed.ServiceDefaults.Resilience;
 namespace ApiLed.ProcessApi.Flows;
 
 /// <summary>
-/// The process API's connections to the systems of the flows file: one HTTP client per system, with its base URL, its
+/// The process API's connections to the systems of the flows file: one HTTP client per system, with its base URL (and its replicas' URLs), its
 /// resilience pipeline (per-call timeout, circuit breaker) and its concurrency limit. A reload that moves a system or
 /// changes its protections gets a new client at the next call (the old one is closed once its calls in flight are over);
 /// one that adds a system connects it.
 /// </summary>
-public sealed class SystemConnections(FlowCatalog catalog, ILoggerFactory loggers) : ISystemDirectory, IDisposable
+public sealed class SystemConnections(FlowCatalog catalog, ILoggerFactory loggers, TimeProvider clock) : ISystemDirectory, IDisposable
 {
     private readonly ConcurrentDictionary<string, (SystemDefinition Settings, HttpClient Client)> clients = new(StringComparer.Ordinal);
     private readonly ILogger logger = loggers.CreateLogger("ApiLed.Resilience");
@@ -63,7 +63,7 @@ public sealed class SystemConnections(FlowCatalog catalog, ILoggerFactory logger
     }
 
     private static bool SameConnection(SystemDefinition a, SystemDefinition b) =>
-        a.BaseUrl == b.BaseUrl && a.Resilience == b.Resilience && a.ConcurrencyLimit == b.ConcurrencyLimit;
+        a.BaseUrl == b.BaseUrl && a.Replicas.SequenceEqual(b.Replicas) && a.Resilience == b.Resilience && a.ConcurrencyLimit == b.ConcurrencyLimit;
 
     private HttpClient Create(string system, SystemDefinition settings)
     {
@@ -73,6 +73,11 @@ public sealed class SystemConnections(FlowCatalog catalog, ILoggerFactory logger
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
             ConnectTimeout = settings.Resilience.AttemptTimeout,
         };
+        if (settings.Replicas.Length > 0)
+        {
+            handler = new ReplicaBalancingHandler([settings.BaseUrl!, .. settings.Replicas], clock) { InnerHandler = handler };
+        }
+
         if (settings.ConcurrencyLimit > 0)
         {
             handler = new ConcurrencyLimitHandler(settings.ConcurrencyLimit) { InnerHandler = handler };

@@ -13,6 +13,12 @@ public sealed record SystemDefinition
     /// <summary>The system's base URL, e.g. <c>http://127.0.0.1:5202</c> (override per deployment: <c>Flows__Systems__billing__BaseUrl</c>).</summary>
     public Uri? BaseUrl { get; init; }
 
+    /// <summary>
+    /// More instances of the system besides <see cref="BaseUrl"/> (<c>Flows__Systems__inventory__Replicas__0</c>, ...):
+    /// calls are spread over all of them, and one that refuses connections is left out for a few seconds.
+    /// </summary>
+    public Uri[] Replicas { get; init; } = [];
+
     /// <summary>Per-call timeout, retries inside one call (0: the step's policy retries) and circuit breaker.</summary>
     public HttpResilienceOptions Resilience { get; init; } = new() { MaxRetryAttempts = 0 };
 

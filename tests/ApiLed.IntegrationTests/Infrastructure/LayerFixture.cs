@@ -335,10 +335,11 @@ public class LayerFixture : IAsyncLifetime
     /// <summary>
     /// Starts one more instance of <paramref name="service"/> on a port of its own, sharing the first one's store,
     /// broker and settings (for the process API on PostgreSQL: several instances at once). Stopped with the fixture.
+    /// <paramref name="port"/>: a port reserved beforehand (e.g. one other services were told of); default a free one.
     /// </summary>
-    public async Task<ServiceProcess> StartInstanceAsync(LayerService service, int number)
+    public async Task<ServiceProcess> StartInstanceAsync(LayerService service, int number, int? port = null)
     {
-        var process = new ServiceProcess($"{LogName(service)}-{number}", RepoPaths.ServiceDll(DllName(service)), FreePort.Next(),
+        var process = new ServiceProcess($"{LogName(service)}-{number}", RepoPaths.ServiceDll(DllName(service)), port ?? FreePort.Next(),
             EnvironmentOf(service), LogDirectory);
         _extraInstances.Add(process);
         await process.StartAsync(Options.ReadyTimeout);

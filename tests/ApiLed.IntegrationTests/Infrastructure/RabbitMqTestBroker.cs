@@ -181,6 +181,15 @@ public sealed class RabbitMqTestBroker : IAsyncDisposable
         return ok.MessageCount;
     }
 
+    /// <summary>Consumers on <paramref name="queue"/> (queue.declare passive); throws when the queue does not exist.</summary>
+    public async Task<uint> ConsumerCountAsync(string queue, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await CreateConnectionAsync(cancellationToken);
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+        var ok = await channel.QueueDeclarePassiveAsync(queue, cancellationToken);
+        return ok.ConsumerCount;
+    }
+
     /// <summary>
     /// Publishes a persistent JSON message (content type <c>application/json</c>) and waits for the broker's confirm.
     /// With <paramref name="mandatory"/> an unroutable message throws.
