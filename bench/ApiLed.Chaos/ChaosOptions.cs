@@ -30,6 +30,12 @@ internal enum FaultKind
 
     /// <summary>Restart the PostgreSQL server of the stores (<c>--store postgres</c>, a local server: <c>--postgres-data</c>), fast shutdown.</summary>
     PostgresRestart,
+
+    /// <summary>
+    /// With <c>--broker-nodes 3</c>: stop the whole first node of the cluster (the one every service is given first),
+    /// leave it down <see cref="ChaosOptions.BrokerOutage"/> while the services go on with the other two, then start it.
+    /// </summary>
+    BrokerNodeStop,
 }
 
 /// <summary>What to run: the command line of the chaos tool.</summary>
@@ -50,13 +56,17 @@ internal sealed record ChaosOptions
                                   process-kill, billing-kill, broker-app-stop, broker-restart, system-kill, billing-faults,
                                   process-instance-kill (with --process-instances 2: SIGKILL the second instance, 20 s
                                   down while the first takes its sagas over, then start it), postgres-restart (with
-                                  --store postgres: pg_ctl restart of the local server in --postgres-data)
+                                  --store postgres: pg_ctl restart of the local server in --postgres-data),
+                                  broker-node-stop (with --broker-nodes 3)
           --store sqlite|postgres the services' stores (default sqlite); postgres: a database per service on the server
                                   of --postgres (default APILED_POSTGRES_URL), dropped at the end
           --postgres URL          the PostgreSQL server (an Npgsql connection string of a role that may create databases)
           --postgres-data DIR     the local server's data folder for postgres-restart (default APILED_POSTGRES_DATA or
                                   /tmp/apiled-postgres, where platform/scripts/postgres.sh keeps it)
           --process-instances N   process API instances (1 or 2), sharing the store and the queues
+          --broker-nodes N        the run's own RabbitMQ: 1 node (default) or a cluster of 3 (quorum queues on all three;
+                                  the services are given every node); broker-node-stop (with 3) stops the first node
+                                  whole for --broker-outage, then starts it again
           --duration SECONDS      spread the orders over this long (default: as long as the faults take)
           --broker-outage SECONDS how long broker-app-stop keeps the broker app down (default 20)
           --kill-system NAME      the system API system-kill kills: inventory (default) or shipping
@@ -105,6 +115,9 @@ internal sealed record ChaosOptions
     /// <summary>Process API instances (1 or 2).</summary>
     public int ProcessInstances { get; init; } = 1;
 
+    /// <summary>Nodes of the run's own RabbitMQ (1, or 3 clustered).</summary>
+    public int BrokerNodes { get; init; } = 1;
+
     /// <summary>How long a killed process API instance stays down (<c>process-instance-kill</c>).</summary>
     public TimeSpan InstanceOutage { get; init; } = TimeSpan.FromSeconds(20);
     public LayerEndpoints Running { get; init; } = LayerEndpoints.RunSh;
@@ -124,7 +137,7 @@ internal sealed record ChaosOptions
     public LayerSettings Layer => new()
     {
         OrderFlow = OrderFlow, BillingProxy = BillingFaults, WireMockJar = WireMockJar, Build = Build,
-        PostgresServer = PostgresServer, ProcessInstances = ProcessInstances,
+        PostgresServer = PostgresServer, ProcessInstances = ProcessInstances, BrokerNodes = BrokerNodes,
         Environment = Approvals
             ? new Dictionary<LayerService, IReadOnlyDictionary<string, string>>
             {
@@ -188,6 +201,7 @@ internal sealed record ChaosOptions
                 "--postgres" => options with { PostgresServer = Value() },
                 "--postgres-data" => options with { PostgresData = Path.GetFullPath(Value()) },
                 "--process-instances" => options with { ProcessInstances = Number(1) is var n && n <= 2 ? n : throw new ArgumentException("--process-instances takes 1 or 2.") },
+                "--broker-nodes" => options with { BrokerNodes = Number(1) is var nodes && nodes is 1 or 3 ? nodes : throw new ArgumentException("--broker-nodes takes 1 or 3.") },
                 "--gateway" => With(ref running, running with { GatewayUrl = Url(name, Value()) }, options),
                 "--api-key" => With(ref running, running with { PartnerKey = Value() }, options),
                 "--operator-key" => With(ref running, running with { OperatorKey = Value() }, options),
@@ -207,6 +221,11 @@ internal sealed record ChaosOptions
         if (options.Faults.Contains(FaultKind.ProcessInstanceKill) && options.ProcessInstances < 2)
         {
             throw new ArgumentException("process-instance-kill needs --process-instances 2.");
+        }
+
+        if (options.Faults.Contains(FaultKind.BrokerNodeStop) && options.BrokerNodes < 3)
+        {
+            throw new ArgumentException("broker-node-stop needs --broker-nodes 3.");
         }
 
         if (options.Faults.Contains(FaultKind.PostgresRestart) && options.PostgresServer is null)
@@ -254,6 +273,7 @@ internal sealed record ChaosOptions
                 case "system-kill": faults.Add(FaultKind.SystemKill); break;
                 case "process-instance-kill": faults.Add(FaultKind.ProcessInstanceKill); break;
                 case "postgres-restart": faults.Add(FaultKind.PostgresRestart); break;
+                case "broker-node-stop": faults.Add(FaultKind.BrokerNodeStop); break;
                 default: throw new ArgumentException($"Unknown fault '{part}' in --faults.");
             }
         }

@@ -121,6 +121,11 @@ internal sealed class FaultSchedule
                 return $"SIGKILL process API instance 2 (pid {killed}), {_options.InstanceOutage.TotalSeconds:0} s down, restarted as pid {instance.ProcessId}";
             case FaultKind.PostgresRestart:
                 return await PostgresServer.RestartAsync(_options.PostgresData, ct);
+            case FaultKind.BrokerNodeStop:
+                await broker.StopNodeAsync(ct);
+                await Task.Delay(_options.BrokerOutage, ct);
+                await broker.StartNodeAsync(ct);
+                return $"rabbitmqctl stop of node {broker.NodeName} (1 of {layer.BrokerNodes.Count}), {_options.BrokerOutage.TotalSeconds:0} s down, started again";
             default:
                 var service = Service(kind);
                 var pid = layer.ProcessId(service);
@@ -144,6 +149,7 @@ internal sealed class FaultSchedule
         FaultKind.BrokerAppStop => "broker app stop",
         FaultKind.ProcessInstanceKill => "SIGKILL one of two process API instances",
         FaultKind.PostgresRestart => "restart the PostgreSQL server",
+        FaultKind.BrokerNodeStop => "stop one node of the three-node broker",
         _ => "broker node restart",
     };
 
@@ -155,6 +161,7 @@ internal sealed class FaultSchedule
         FaultKind.BrokerRestart => "broker-restart",
         FaultKind.ProcessInstanceKill => "process-instance-kill",
         FaultKind.PostgresRestart => "postgres-restart",
+        FaultKind.BrokerNodeStop => "broker-node-stop",
         _ => "system-kill",
     };
 
@@ -164,6 +171,7 @@ internal sealed class FaultSchedule
         FaultKind.BrokerRestart => TimeSpan.FromSeconds(25),
         FaultKind.ProcessInstanceKill => _options.InstanceOutage + TimeSpan.FromSeconds(6),
         FaultKind.PostgresRestart => TimeSpan.FromSeconds(8),
+        FaultKind.BrokerNodeStop => _options.BrokerOutage + TimeSpan.FromSeconds(15),
         _ => TimeSpan.FromSeconds(6),
     };
 }

@@ -62,7 +62,9 @@ try
     var report = new ChaosReport
     {
         Title = $"ApiLed chaos run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC: mode {mode}, {options.Orders} orders, concurrency {options.Concurrency}, " +
-                $"seed {options.Seed}, faults {options.FaultsText}, {Environment.ProcessorCount} cores",
+                $"seed {options.Seed}, faults {options.FaultsText}, {Environment.ProcessorCount} cores" +
+                (options.UseRunning ? "" : $"; stores on {(options.PostgresServer is null ? "SQLite" : "PostgreSQL")}, " +
+                    $"{options.ProcessInstances} process API instance(s), {options.BrokerNodes} broker node(s)"),
     };
     Say(report.Title);
 

@@ -12,6 +12,7 @@ public sealed class LayerProcesses : IAsyncDisposable
     private readonly Dictionary<LayerService, int> _ports;
     private readonly string _folder;
     private readonly List<OwnedProcess> _moreProcessApis = [];
+    private readonly List<RabbitMqNode> _brokerNodes = [];
     private readonly string _databasePrefix = "apiled_run_" + Guid.NewGuid().ToString("N")[..10];
     private string? _postgresServer;
 
@@ -22,8 +23,11 @@ public sealed class LayerProcesses : IAsyncDisposable
         Directory.CreateDirectory(LogDirectory);
     }
 
-    /// <summary>The tool's own broker node (null until it started).</summary>
-    public RabbitMqNode? Broker { get; private set; }
+    /// <summary>The tool's own broker node, the first of its cluster when it has several (null until it started).</summary>
+    public RabbitMqNode? Broker => _brokerNodes.FirstOrDefault();
+
+    /// <summary>Every node of the tool's own broker (one, or the three of its cluster).</summary>
+    public IReadOnlyList<RabbitMqNode> BrokerNodes => _brokerNodes;
 
     /// <summary>WireMock in front of billing (null when billing faults are off).</summary>
     public WireMockProxy? BillingProxy { get; private set; }
@@ -136,26 +140,34 @@ public sealed class LayerProcesses : IAsyncDisposable
             await BillingProxy.DisposeAsync();
         }
 
-        if (Broker is not null)
+        foreach (var node in Enumerable.Reverse(_brokerNodes))
         {
-            await Broker.DisposeAsync();
+            await node.DisposeAsync();
         }
     }
 
     private async Task StartAllAsync(LayerSettings options, string root, Action<string> say, CancellationToken ct)
     {
         var jar = options.BillingProxy ? WireMockProxy.FindJar(options.WireMockJar, root) : null;
-        say($"starting a RabbitMQ node of its own{(jar is null ? "" : " and WireMock in front of billing")}...");
-        var broker = RabbitMqNode.StartAsync(Path.Combine(_folder, "rabbitmq"), ct);
+        say($"starting {(options.BrokerNodes == 1 ? "a RabbitMQ node" : $"a RabbitMQ cluster of {options.BrokerNodes} nodes")} of its own" +
+            $"{(jar is null ? "" : " and WireMock in front of billing")}...");
+        var nodes = Enumerable.Range(1, options.BrokerNodes)
+            .Select(i => RabbitMqNode.StartAsync(Path.Combine(_folder, options.BrokerNodes == 1 ? "rabbitmq" : $"rabbitmq-{i}"), ct))
+            .ToList();
         var proxy = StartProxyAsync(jar, ct);
         try
         {
-            await Task.WhenAll(broker, proxy);
+            await Task.WhenAll(nodes.Cast<Task>().Append(proxy));
         }
         finally
         {
-            Broker = broker.IsCompletedSuccessfully ? broker.Result : null;
+            _brokerNodes.AddRange(nodes.Where(n => n.IsCompletedSuccessfully).Select(n => n.Result));
             BillingProxy = proxy.IsCompletedSuccessfully ? proxy.Result : null;
+        }
+
+        foreach (var node in _brokerNodes.Skip(1))
+        {
+            await node.JoinClusterAsync(_brokerNodes[0], ct);
         }
 
         if (BillingProxy is not null)
@@ -163,7 +175,8 @@ public sealed class LayerProcesses : IAsyncDisposable
             await BillingProxy.ProxyAllToAsync(Url(LayerService.Billing), ct);
         }
 
-        say($"  broker {Broker!.NodeName} on {Broker.AmqpUrl}{(BillingProxy is null ? "" : $"; WireMock on {BillingProxy.BaseUrl}")}");
+        say($"  broker {string.Join(", ", _brokerNodes.Select(n => $"{n.NodeName} on {n.AmqpUrl}"))}" +
+            $"{(BillingProxy is null ? "" : $"; WireMock on {BillingProxy.BaseUrl}")}");
         if (options.PostgresServer is not null)
         {
             _postgresServer = options.PostgresServer;
@@ -218,6 +231,16 @@ public sealed class LayerProcesses : IAsyncDisposable
         await Task.WhenAll(stage.Select(s => _services[s].WaitReadyAsync(ReadyTimeout, ct)));
     }
 
+    /// <summary>The broker settings of a service: the first node's URL, and the other nodes of a cluster.</summary>
+    private void SetBroker(Dictionary<string, string> env)
+    {
+        env["RabbitMq__Url"] = Broker!.AmqpUrl;
+        for (var i = 1; i < _brokerNodes.Count; i++)
+        {
+            env[$"RabbitMq__Endpoints__{i - 1}"] = _brokerNodes[i].Endpoint;
+        }
+    }
+
     private Dictionary<string, string> EnvironmentOf(LayerService service, LayerSettings options)
     {
         var env = new Dictionary<string, string>
@@ -231,25 +254,25 @@ public sealed class LayerProcesses : IAsyncDisposable
         {
             case LayerService.Inventory:
                 SetStore(env, LayerService.Inventory);
-                env["RabbitMq__Url"] = Broker!.AmqpUrl;
+                SetBroker(env);
                 break;
             case LayerService.Billing:
                 SetStore(env, LayerService.Billing);
-                env["RabbitMq__Url"] = Broker!.AmqpUrl;
+                SetBroker(env);
                 // The billing participant calls billing through WireMock too, so choreography meets the same faults.
                 env["Choreography__SystemApiUrl"] = billingForCallers;
                 break;
             case LayerService.Shipping:
                 SetStore(env, LayerService.Shipping);
-                env["RabbitMq__Url"] = Broker!.AmqpUrl;
+                SetBroker(env);
                 break;
             case LayerService.Risk:
                 SetStore(env, LayerService.Risk);
-                env["RabbitMq__Url"] = Broker!.AmqpUrl;
+                SetBroker(env);
                 break;
             case LayerService.ProcessApi:
                 SetStore(env, LayerService.ProcessApi);
-                env["RabbitMq__Url"] = Broker!.AmqpUrl;
+                SetBroker(env);
                 env["Flows__OrderFlow"] = options.OrderFlow;
                 env["Flows__Systems__inventory__BaseUrl"] = Url(LayerService.Inventory);
                 env["Flows__Systems__billing__BaseUrl"] = billingForCallers;
@@ -258,7 +281,7 @@ public sealed class LayerProcesses : IAsyncDisposable
                 break;
             case LayerService.ExperienceApi:
                 SetStore(env, LayerService.ExperienceApi);
-                env["RabbitMq__Url"] = Broker!.AmqpUrl;
+                SetBroker(env);
                 env["Catalog__InventoryUrl"] = Url(LayerService.Inventory);
                 env["ProcessApi__BaseUrl"] = Url(LayerService.ProcessApi);
                 break;

@@ -21,6 +21,12 @@ public sealed record LayerSettings
     /// </summary>
     public string? PostgresServer { get; init; }
 
+    /// <summary>
+    /// RabbitMQ nodes of the run's own broker: 1, or 3 clustered (every service is given the first node's URL and the
+    /// other two as <c>RabbitMq:Endpoints</c>; the quorum queues are replicated to all three).
+    /// </summary>
+    public int BrokerNodes { get; init; } = 1;
+
     /// <summary>Instances of the process API (1 or 2), sharing its store and queues.</summary>
     public int ProcessInstances { get; init; } = 1;
 

@@ -52,11 +52,14 @@ public sealed class RabbitMqNode : IAsyncDisposable
 
     public string Folder { get; }
 
-    /// <summary>The URL the services get (guest may connect from loopback).</summary>
     /// <summary>The node's operating-system process (the Erlang VM), read from its pid file; null when unknown.</summary>
     public int? ProcessId => File.Exists(_pidFile) && int.TryParse(File.ReadAllText(_pidFile).Trim(), out var pid) && pid > 1 ? pid : null;
 
+    /// <summary>The URL the services get (guest may connect from loopback).</summary>
     public string AmqpUrl => $"amqp://guest:guest@127.0.0.1:{AmqpPort}/";
+
+    /// <summary>The node as another node of a cluster is given to the services (<c>RabbitMq:Endpoints</c>): host:port.</summary>
+    public string Endpoint => $"127.0.0.1:{AmqpPort}";
 
     /// <summary>Starts a new node in <paramref name="folder"/> and waits until it runs.</summary>
     public static async Task<RabbitMqNode> StartAsync(string folder, CancellationToken ct)
@@ -100,23 +103,27 @@ public sealed class RabbitMqNode : IAsyncDisposable
         await StartNodeAsync(ct);
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// Makes this (new, empty) node a member of <paramref name="first"/>'s cluster: <c>stop_app</c>,
+    /// <c>join_cluster</c>, <c>start_app</c>. Both run as the same user, so they share its Erlang cookie.
+    /// </summary>
+    public async Task JoinClusterAsync(RabbitMqNode first, CancellationToken ct)
     {
-        if (_running)
-        {
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-            try
-            {
-                await StopNodeAsync(cts.Token);
-            }
-            catch (Exception e) when (e is InvalidOperationException or TimeoutException or OperationCanceledException)
-            {
-                KillByPidFile();
-            }
-        }
+        await CtlAsync(["stop_app"], ct);
+        await CtlAsync(["join_cluster", first.NodeName], ct);
+        await StartAppAsync(ct);
     }
 
-    private async Task StartNodeAsync(CancellationToken ct)
+    /// <summary>Stops the whole node (the Erlang VM): its connections drop, and a cluster goes on without it.</summary>
+    public async Task StopNodeAsync(CancellationToken ct)
+    {
+        // With the pid file, rabbitmqctl stop waits until the VM process is gone.
+        await CtlAsync(["stop", _pidFile], ct);
+        _running = false;
+    }
+
+    /// <summary>Starts the node again (a cluster member rejoins its cluster) and waits until it runs.</summary>
+    public async Task StartNodeAsync(CancellationToken ct)
     {
         await ExternalCommand.RunCheckedAsync(_server, ["-detached"], _environment, CtlTimeout, ct);
         _running = true;
@@ -139,11 +146,20 @@ public sealed class RabbitMqNode : IAsyncDisposable
         }
     }
 
-    private async Task StopNodeAsync(CancellationToken ct)
+    public async ValueTask DisposeAsync()
     {
-        // With the pid file, rabbitmqctl stop waits until the VM process is gone.
-        await CtlAsync(["stop", _pidFile], ct);
-        _running = false;
+        if (_running)
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+            try
+            {
+                await StopNodeAsync(cts.Token);
+            }
+            catch (Exception e) when (e is InvalidOperationException or TimeoutException or OperationCanceledException)
+            {
+                KillByPidFile();
+            }
+        }
     }
 
     private Task CtlAsync(IReadOnlyList<string> arguments, CancellationToken ct) =>
