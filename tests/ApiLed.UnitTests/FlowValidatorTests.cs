@@ -210,6 +210,24 @@ public sealed class FlowValidatorTests
     }
 
     [Fact]
+    public void A_replica_that_is_not_an_absolute_http_address_is_refused_and_a_good_one_is_taken()
+    {
+        var flows = Flows(FlowModes.Hybrid, Reference);
+        var billing = flows.Systems["billing"];
+        var bad = new Dictionary<string, ProcessApi.Flows.SystemDefinition>(flows.Systems)
+        {
+            ["billing"] = billing with { Replicas = [new Uri("http://127.0.0.1:5212"), new Uri("billing-2", UriKind.Relative)] },
+        };
+        Assert.Contains(Validate(flows with { Systems = bad }), f => f.Contains("Flows:Systems:billing:Replicas:1 must be an absolute http(s) address"));
+
+        var good = new Dictionary<string, ProcessApi.Flows.SystemDefinition>(flows.Systems)
+        {
+            ["billing"] = billing with { Replicas = [new Uri("http://127.0.0.1:5212")] },
+        };
+        Assert.DoesNotContain(Validate(flows with { Systems = good }), f => f.Contains("Replicas"));
+    }
+
+    [Fact]
     public void A_read_step_needs_no_compensation_and_may_not_name_one()
     {
         Assert.Empty(Validate(Flows(FlowModes.Hybrid, Step("check-charge", "billing.get-charge", null))));
