@@ -1,3 +1,6 @@
+using ApiLed.Contracts;
+using ApiLed.IntegrationTests.Support;
+
 namespace ApiLed.IntegrationTests.Infrastructure;
 
 /// <summary>
@@ -16,6 +19,46 @@ public class TwoInstancesOfEachSystem(string flow, bool billingBehindWireMock) :
 
     /// <summary>The second instance of a system.</summary>
     public ServiceProcess Second(LayerService system) => seconds[system];
+
+    /// <summary>
+    /// The scenario both modes' tests share: 40 orders placed in batches of 10 through the gateway, the first inventory
+    /// instance killed once 20 are under way; then every order must end completed, with one reservation, one charge and
+    /// one shipment each (read from the surviving inventory instance and the billing and shipping stores). Returns the orders.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> OrdersEndOnceWhenTheFirstInventoryDiesAsync()
+    {
+        Assert.True(TestStores.OnPostgres, "Several system API instances share a PostgreSQL store: run this test with APILED_TEST_STORE=postgres (./test.sh's PostgreSQL pass).");
+        using var inventory = Second(LayerService.Inventory).CreateClient();
+        var sku = LayerHttp.NewSku();
+        await inventory.SetStockAsync(sku, onHand: 1000);
+
+        var orders = new List<string>();
+        for (var batch = 0; batch < 4; batch++)
+        {
+            orders.AddRange(await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => GatewayClient.PlaceOrderAsync(LayerHttp.Order(sku)))));
+            if (batch == 1)
+            {
+                Inventory.Kill();
+            }
+        }
+
+        foreach (var orderId in orders)
+        {
+            var order = await GatewayClient.WaitForTerminalAsync(orderId, TimeSpan.FromSeconds(90));
+            Assert.True(order.Status == SagaStatuses.Completed, $"order {orderId} ended {order.Status}: {order.Failure?.Reason}\n{DescribeLogs()}");
+        }
+
+        Assert.Equal(orders.Count, (await inventory.GetStockAsync(sku)).Reserved);
+        var charges = (await BillingClient.ListChargesAsync()).Where(c => orders.Contains(c.OrderId)).ToList();
+        Assert.Equal(orders.Count, charges.Count);
+        Assert.Equal(orders.Count, charges.Select(c => c.OrderId).Distinct().Count());
+        foreach (var orderId in orders)
+        {
+            Assert.NotNull(await ShippingClient.GetShipmentAsync(orderId));
+        }
+
+        return orders;
+    }
 
     protected override void Configure(LayerOptions options)
     {
