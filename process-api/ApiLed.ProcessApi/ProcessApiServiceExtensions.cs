@@ -54,7 +54,9 @@ public static class ProcessApiServiceExtensions
         builder.Services.AddSingleton(new BookkeepingTable("saga_cancellations", "requested_at"));
         builder.Services.AddSingleton<DeadLetters.DeadLetterQueues>();
         builder.Services.AddSingleton<DeadLetters.OperatorActionLog>();
+        builder.Services.AddSingleton<Apis.BulkActionStore>();
         builder.Services.AddSingleton<Apis.BulkActions>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Apis.BulkActions>());
         builder.Services.AddSingleton<CallbackDelivery>();
         builder.AddQueueConsumer<FulfillOrderHandler>(Topology.OrderFulfillment);
         builder.AddQueueConsumer<SagaTracker>(SagaTracker.Queue);

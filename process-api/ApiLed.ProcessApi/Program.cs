@@ -29,4 +29,5 @@ app.MapStatsApi();
 app.Services.GetRequiredService<FlowCatalog>(); // an invalid flow configuration stops the service here, naming every problem
 await app.Services.GetRequiredService<SagaStore>().InitializeAsync(CancellationToken.None);
 await app.Services.GetRequiredService<ApiLed.ProcessApi.DeadLetters.OperatorActionLog>().InitializeAsync(CancellationToken.None);
+await app.Services.GetRequiredService<ApiLed.ProcessApi.Apis.BulkActionStore>().InitializeAsync(CancellationToken.None);
 await app.RunAsync();

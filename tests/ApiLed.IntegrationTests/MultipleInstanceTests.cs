@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using ApiLed.Contracts;
 using ApiLed.IntegrationTests.Infrastructure;
 using ApiLed.IntegrationTests.Support;
@@ -72,5 +75,51 @@ public sealed class MultipleInstanceTests(MultipleInstanceTests.TwoProcessApis l
 
         Assert.True(resumed > 0, "no saga was resumed: the killed instance ran none in the middle of a step");
         Assert.Equal(0, await survivor.SagaCountAsync(SagaStatuses.Running));
+    }
+
+    [Fact]
+    public async Task A_bulk_action_is_seen_from_every_instance_and_goes_on_elsewhere_when_its_instance_is_killed()
+    {
+        Assert.True(TestStores.OnPostgres, "Several process API instances share a PostgreSQL store: run this test with APILED_TEST_STORE=postgres (./test.sh's PostgreSQL pass).");
+        var running = await layer.StartInstanceAsync(LayerService.ProcessApi, 3);
+        var witness = await layer.StartInstanceAsync(LayerService.ProcessApi, 4);
+        var customer = "cust-bulk-" + Guid.NewGuid().ToString("N")[..8];
+        var sku = LayerHttp.NewSku();
+        await layer.InventoryClient.SetStockAsync(sku, onHand: 100);
+        var orders = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => layer.GatewayClient.PlaceOrderAsync(LayerHttp.Order(sku, customerId: customer))));
+        foreach (var orderId in orders)
+        {
+            Assert.Equal(SagaStatuses.Completed, (await layer.GatewayClient.WaitForTerminalAsync(orderId, TimeSpan.FromSeconds(60))).Status);
+        }
+
+        // A cancel of every one, one a second, started on instance 3: each is refused (they are done), and says why.
+        using var runningClient = running.CreateClient();
+        using var witnessClient = witness.CreateClient();
+        using var start = await runningClient.PostAsJsonAsync("/api/v1/bulk-actions", new
+        {
+            action = "cancel", filter = new { customer }, by = "ops-ann", reason = "partner asked", perSecond = 1,
+        });
+        Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+        var id = (await start.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+
+        // Another instance answers for it while it runs.
+        var underWay = await Eventually.GetAsync(() => witnessClient.GetFromJsonAsync<JsonElement>($"/api/v1/bulk-actions/{id}"),
+            b => b.GetProperty("processed").GetInt32() >= 2, TimeSpan.FromSeconds(30), "instance 4 to see the bulk action under way");
+        Assert.Equal("running", underWay.GetProperty("status").GetString());
+        Assert.Equal(8, underWay.GetProperty("total").GetInt32());
+
+        // Its instance dies; once its claim lapses another instance goes on from where the store says it was.
+        running.Kill();
+        var done = await Eventually.GetAsync(() => witnessClient.GetFromJsonAsync<JsonElement>($"/api/v1/bulk-actions/{id}"),
+            b => b.GetProperty("status").GetString() == "done", TimeSpan.FromSeconds(60), "the bulk action to be finished by another instance");
+        Assert.Equal(8, done.GetProperty("processed").GetInt32());
+        Assert.Equal(0, done.GetProperty("succeeded").GetInt32());
+        var failed = done.GetProperty("failed").EnumerateArray().ToList();
+        Assert.Equal(orders.Order(StringComparer.Ordinal), failed.Select(f => f.GetProperty("orderId").GetString()!).Order(StringComparer.Ordinal));
+        Assert.All(failed, f => Assert.Contains("cancel-too-late", f.GetProperty("error").GetString()));
+        foreach (var orderId in orders)
+        {
+            Assert.Equal(SagaStatuses.Completed, (await layer.GatewayClient.GetOrderAsync(orderId)).Status);
+        }
     }
 }

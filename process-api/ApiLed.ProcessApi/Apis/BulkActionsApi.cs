@@ -23,12 +23,12 @@ public static class BulkActionsApi
             .Produces<BulkActionView>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem();
 
-        api.MapGet("/", (BulkActions bulk) => TypedResults.Ok(bulk.Recent()))
-            .WithSummary("The recent bulk actions (kept in memory until the process API restarts), newest first.");
+        api.MapGet("/", async (BulkActions bulk, CancellationToken ct) => TypedResults.Ok(await bulk.RecentAsync(ct)))
+            .WithSummary("The 100 newest bulk actions, newest first (kept in the store: every instance answers for them).");
 
-        api.MapGet("/{id}", (string id, BulkActions bulk) => bulk.Find(id) is { } view
-                ? Results.Ok(view)
-                : Problems.Of(StatusCodes.Status404NotFound, "bulk-action-not-found", "No such bulk action.", $"No bulk action '{id}' (they are kept until the process API restarts)."))
+        api.MapGet("/{id}", async Task<IResult> (string id, BulkActions bulk, CancellationToken ct) => await bulk.FindAsync(id, ct) is { } view
+                ? TypedResults.Ok(view)
+                : Problems.Of(StatusCodes.Status404NotFound, "bulk-action-not-found", "No such bulk action.", $"No bulk action '{id}'."))
             .WithSummary("A bulk action's progress: how many sagas it took, how many succeeded, and each one that failed with why.")
             .Produces<BulkActionView>()
             .ProducesProblem(StatusCodes.Status404NotFound);
