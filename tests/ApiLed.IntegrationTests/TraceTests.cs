@@ -76,7 +76,10 @@ public abstract class TraceTests(TracedLayerFixture layer)
             Assert.Contains(record.SpanId, trace.Select(s => s.SpanId));
             Assert.NotEqual("", record.Attribute("CorrelationId"));
         });
-        Assert.Contains(layer.Receiver.Metrics, m => m is { Service: "process-api", Metric: "apiled.sagas.started" });
+        // Metrics are exported on their own schedule (every second here), not with the logs: wait for the saga counter's.
+        await Eventually.GetAsync(() => Task.FromResult(layer.Receiver.Metrics),
+            metrics => metrics.Any(m => m is { Service: "process-api", Metric: "apiled.sagas.started" }), TimeSpan.FromSeconds(15),
+            "the process API's apiled.sagas.started to be exported");
     }
 
     [Fact]

@@ -14,7 +14,7 @@ public sealed record SystemDefinition
     public Uri? BaseUrl { get; init; }
 
     /// <summary>
-    /// More instances of the system besides <see cref="BaseUrl"/> (<c>Flows__Systems__inventory__Replicas__0</c>, ...):
+    /// More instances of the system besides <c>BaseUrl</c> (<c>Flows__Systems__inventory__Replicas__0</c>, ...):
     /// calls are spread over all of them, and one that refuses connections is left out for a few seconds.
     /// </summary>
     public Uri[] Replicas { get; init; } = [];
