@@ -29,7 +29,7 @@ public sealed record IdempotentOutcome(int StatusCode, string ContentType, strin
 /// answer are stored in one transaction, so a retry with the same key returns the first answer and changes
 /// nothing, and a key reused for a different request is refused.
 /// </summary>
-public sealed class IdempotentRequests(StoreDatabase database)
+public sealed class IdempotentRequests(StoreDatabase database, TimeProvider time)
 {
     public const string HeaderName = "Idempotency-Key";
     public const string ReplayedHeaderName = "Idempotent-Replayed";
@@ -75,7 +75,7 @@ public sealed class IdempotentRequests(StoreDatabase database)
             await connection.ExecuteAsync(
                 "INSERT INTO idempotency_keys (scope_key, request_hash, status_code, content_type, body, created_at) VALUES ($key, $hash, $status, $type, $body, $at)",
                 transaction, ct, ("$key", scopeKey), ("$hash", hash), ("$status", fresh.StatusCode),
-                ("$type", fresh.ContentType), ("$body", fresh.Body), ("$at", DateTimeOffset.UtcNow.ToStoreText()));
+                ("$type", fresh.ContentType), ("$body", fresh.Body), ("$at", time.GetUtcNow().ToStoreText()));
             return (fresh, false);
         }, ct);
 

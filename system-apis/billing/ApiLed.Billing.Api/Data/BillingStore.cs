@@ -24,7 +24,7 @@ public abstract record ChargeResult
 /// whatever the retries. Refunding twice is harmless; a refund that arrives before its charge leaves a
 /// 'voided' tombstone that refuses the late charge.
 /// </summary>
-public sealed class BillingStore(StoreDatabase database, IOptions<BillingOptions> options)
+public sealed class BillingStore(StoreDatabase database, IOptions<BillingOptions> options, TimeProvider time)
 {
     private static readonly StoreSchema Schema = StoreSchema.Of("billing", """
         CREATE TABLE IF NOT EXISTS accounts (
@@ -92,7 +92,7 @@ public sealed class BillingStore(StoreDatabase database, IOptions<BillingOptions
             return new ChargeResult.Declined(found.Reason ?? "declined by the issuer");
         }
 
-        var now = DateTimeOffset.UtcNow;
+        var now = time.GetUtcNow();
         var charge = new ChargeResponse(request.OrderId, "ch_" + Guid.CreateVersion7().ToString("N"), RecordStatuses.Charged,
             request.AmountCents, 0, request.Currency, now);
         await c.ExecuteAsync(
@@ -106,7 +106,7 @@ public sealed class BillingStore(StoreDatabase database, IOptions<BillingOptions
 
     public async Task<ChargeResponse> RefundAsync(DbConnection c, DbTransaction tx, string orderId, CancellationToken ct)
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = time.GetUtcNow();
         var existing = await FindAsync(c, tx, orderId, ct);
         if (existing is null)
         {

@@ -24,7 +24,7 @@ public abstract record ReserveResult
 /// (<c>reserved = reserved + q WHERE on_hand - reserved &gt;= q</c>) inside one transaction, and the table's
 /// CHECK constraint refuses <c>reserved &gt; on_hand</c> as a last line of defence: stock is never oversold.
 /// </summary>
-public sealed class InventoryStore(StoreDatabase database, IOptions<InventoryOptions> options)
+public sealed class InventoryStore(StoreDatabase database, IOptions<InventoryOptions> options, TimeProvider time)
 {
     private static readonly StoreSchema Schema = StoreSchema.Of("inventory", """
         CREATE TABLE IF NOT EXISTS stock (
@@ -128,7 +128,7 @@ public sealed class InventoryStore(StoreDatabase database, IOptions<InventoryOpt
         }
 
         await c.ExecuteAsync("RELEASE reserve", tx, ct);
-        var now = DateTimeOffset.UtcNow;
+        var now = time.GetUtcNow();
         await c.ExecuteAsync(
             "INSERT INTO reservations (order_id, status, lines, created_at, updated_at) VALUES ($id, $status, $lines, $at, $at)",
             tx, ct, ("$id", request.OrderId), ("$status", RecordStatuses.Reserved),
@@ -142,7 +142,7 @@ public sealed class InventoryStore(StoreDatabase database, IOptions<InventoryOpt
     /// </summary>
     public async Task<ReservationResponse> ReleaseAsync(DbConnection c, DbTransaction tx, string orderId, CancellationToken ct)
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = time.GetUtcNow();
         var existing = await FindReservationAsync(c, tx, orderId, ct);
         if (existing is null)
         {

@@ -20,7 +20,7 @@ public abstract record ShipmentResult
 /// Shipments, one per order at most. Cancelling twice is harmless; a cancellation that arrives before its
 /// shipment leaves a 'voided' tombstone that refuses the late shipment.
 /// </summary>
-public sealed class ShippingStore(StoreDatabase database, IOptions<ShippingOptions> options)
+public sealed class ShippingStore(StoreDatabase database, IOptions<ShippingOptions> options, TimeProvider time)
 {
     private static readonly StoreSchema Schema = StoreSchema.Of("shipping", """
         CREATE TABLE IF NOT EXISTS shipments (
@@ -56,7 +56,7 @@ public sealed class ShippingStore(StoreDatabase database, IOptions<ShippingOptio
             return new ShipmentResult.NotServed(country);
         }
 
-        var now = DateTimeOffset.UtcNow;
+        var now = time.GetUtcNow();
         var id = Guid.CreateVersion7().ToString("N");
         var shipment = new ShipmentResponse(request.OrderId, "shp_" + id, RecordStatuses.Created, "TRK" + id[^12..].ToUpperInvariant(), now);
         await c.ExecuteAsync(
@@ -71,7 +71,7 @@ public sealed class ShippingStore(StoreDatabase database, IOptions<ShippingOptio
 
     public async Task<ShipmentResponse> CancelAsync(DbConnection c, DbTransaction tx, string orderId, CancellationToken ct)
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = time.GetUtcNow();
         var existing = await FindAsync(c, tx, orderId, ct);
         if (existing is null)
         {
