@@ -28,11 +28,12 @@ const money = (cents, currency) => `${(cents / 100).toFixed(2)} ${currency}`;
 
 function say(text) { $("message").textContent = text || ""; }
 
+/** A text answer, with the process API instance that gave it (X-ApiLed-Instance; "" when not said). */
 async function apiText(path) {
   if (!state.key) { say("Paste the operator API key first."); throw new Error("no key"); }
   const response = await fetch(path, { headers: { "X-Api-Key": state.key, Accept: "text/plain" } });
   if (!response.ok) { say(`${response.status} ${response.statusText}`); throw new Error(response.statusText); }
-  return response.text();
+  return { text: await response.text(), instance: response.headers.get("X-ApiLed-Instance") || "" };
 }
 
 async function api(method, path, body) {
@@ -270,16 +271,33 @@ function sagaCounters(text) {
   return totals;
 }
 
+/**
+ * Each process API instance counts its own sagas, and each sample reaches one of them (the gateway balances): the
+ * console keeps every instance's latest counters and rate, and shows their sums. An instance not heard from for a
+ * minute (stopped) leaves the sums.
+ */
 async function loadRates() {
-  const now = { at: Date.now(), totals: sagaCounters(await apiText("/api/v1/stats/metrics")) };
-  const before = state.sample;
-  state.sample = now;
+  const answer = await apiText("/api/v1/stats/metrics");
+  const now = { at: Date.now(), totals: sagaCounters(answer.text) };
   const columns = ["started", "completed", "failed", "cancelled", "needs-attention"];
-  $("live-now").tBodies[0].replaceChildren(...Object.keys(now.totals).sort().map((mode) => el("tr", { "data-mode": mode },
+  state.instances = state.instances || {};
+  const before = state.instances[answer.instance];
+  const rates = {};
+  if (before && now.at > before.sample.at) {
+    for (const mode of Object.keys(now.totals)) {
+      rates[mode] = Object.fromEntries(columns.map((c) =>
+        [c, (((now.totals[mode][c] || 0) - ((before.sample.totals[mode] || {})[c] || 0)) * 60000) / (now.at - before.sample.at)]));
+    }
+  }
+  state.instances[answer.instance] = { sample: now, rates: before ? rates : null };
+  const heard = Object.values(state.instances).filter((i) => now.at - i.sample.at < 60000);
+  const modes = [...new Set(heard.flatMap((i) => Object.keys(i.sample.totals)))].sort();
+  const known = heard.every((i) => i.rates);
+  $("live-now").tBodies[0].replaceChildren(...modes.map((mode) => el("tr", { "data-mode": mode },
     el("td", {}, mode),
     columns.map((c) => {
-      const total = now.totals[mode][c] || 0;
-      const rate = before ? ((total - ((before.totals[mode] || {})[c] || 0)) * 60000) / (now.at - before.at) : null;
+      const total = heard.reduce((sum, i) => sum + ((i.sample.totals[mode] || {})[c] || 0), 0);
+      const rate = known ? heard.reduce((sum, i) => sum + ((i.rates[mode] || {})[c] || 0), 0) : null;
       return el("td", { "data-count": c, "data-total": total }, `${total}${rate == null ? "" : ` (${rate.toFixed(1)}/min)`}`);
     }))));
 }

@@ -12,6 +12,9 @@ namespace ApiLed.ProcessApi.Apis;
 /// </summary>
 public static class StatsApi
 {
+    /// <summary>The response header naming the process API instance whose counters an answer holds.</summary>
+    public const string InstanceHeader = "X-ApiLed-Instance";
+
     public static IEndpointRouteBuilder MapStatsApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/v1/stats/minutes", async Task<IResult> (int? minutes, SagaStore store, TimeProvider time, CancellationToken ct) =>
@@ -40,9 +43,14 @@ public static class StatsApi
             .Produces<List<MinuteStats>>()
             .ProducesValidationProblem();
 
-        app.MapGet("/api/v1/stats/metrics", (PrometheusMetrics metrics) => metrics.ToResult())
+        app.MapGet("/api/v1/stats/metrics", (PrometheusMetrics metrics, SagaLeases leases, HttpResponse response) =>
+            {
+                // Each instance counts its own sagas: the console tells the instances' counters apart by this header.
+                response.Headers[InstanceHeader] = leases.Owner;
+                return metrics.ToResult();
+            })
             .WithTags("Stats")
-            .WithSummary("The process API's metrics (its GET /metrics, Prometheus text), for operators through the gateway: the console's live rates are drawn from its saga counters.")
+            .WithSummary("This process API instance's metrics (its GET /metrics, Prometheus text; the instance in X-ApiLed-Instance), for operators through the gateway: the console's live rates are drawn from every instance's saga counters.")
             .Produces<string>(StatusCodes.Status200OK, "text/plain");
         return app;
     }
