@@ -12,15 +12,19 @@ public sealed record GatewayOptions
     public const string Section = "Gateway";
 
     [Required]
+    [HttpAddress]
     public Uri? ExperienceApiUrl { get; init; }
 
     [Required]
+    [HttpAddress]
     public Uri? ProcessApiUrl { get; init; }
 
     /// <summary>More experience API instances besides <see cref="ExperienceApiUrl"/>: requests are balanced across the ready ones.</summary>
+    [HttpAddress]
     public Uri[] ExperienceApiReplicas { get; init; } = [];
 
     /// <summary>More process API instances besides <see cref="ProcessApiUrl"/>: requests are balanced across the ready ones.</summary>
+    [HttpAddress]
     public Uri[] ProcessApiReplicas { get; init; } = [];
 }
 

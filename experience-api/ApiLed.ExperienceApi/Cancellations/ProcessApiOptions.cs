@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using ApiLed.ServiceDefaults.Hosting;
 
 namespace ApiLed.ExperienceApi.Cancellations;
 
@@ -8,8 +9,10 @@ public sealed record ProcessApiOptions
     public const string Section = "ProcessApi";
 
     [Required]
+    [HttpAddress]
     public Uri? BaseUrl { get; init; }
 
     /// <summary>More process API instances besides <see cref="BaseUrl"/> (<c>ProcessApi__Replicas__0</c>, ...): calls are spread over all of them.</summary>
+    [HttpAddress]
     public Uri[] Replicas { get; init; } = [];
 }

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Net.Http.Json;
 using System.Text.Json;
 using ApiLed.Contracts;
+using ApiLed.ServiceDefaults.Hosting;
 
 namespace ApiLed.ExperienceApi.Catalog;
 
@@ -12,9 +13,11 @@ public sealed record CatalogOptions
 
     /// <summary>Base URL of the inventory system API, which owns SKUs and prices.</summary>
     [Required]
+    [HttpAddress]
     public Uri? InventoryUrl { get; init; }
 
     /// <summary>More inventory instances besides <see cref="InventoryUrl"/> (<c>Catalog__InventoryReplicas__0</c>, ...).</summary>
+    [HttpAddress]
     public Uri[] InventoryReplicas { get; init; } = [];
 
     /// <summary>How long a fetched catalogue is used before it is fetched again.</summary>

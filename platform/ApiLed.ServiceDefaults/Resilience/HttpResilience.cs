@@ -126,6 +126,6 @@ public static class HttpResilience
         }
 
         return builder.AddHttpMessageHandler(sp =>
-            new ReplicaBalancingHandler([baseUrl, .. replicas], sp.GetService<TimeProvider>() ?? TimeProvider.System));
+            new ReplicaBalancingHandler([baseUrl, .. replicas], sp.GetRequiredService<TimeProvider>()));
     }
 }

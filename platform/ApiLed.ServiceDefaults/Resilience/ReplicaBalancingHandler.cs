@@ -27,9 +27,6 @@ public sealed class ReplicaBalancingHandler : DelegatingHandler
         this.clock = clock;
     }
 
-    /// <summary>The instances calls are spread over, the first one first.</summary>
-    public IReadOnlyList<Uri> Instances => instances;
-
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         if (instances.Length == 1 || request.RequestUri is not { IsAbsoluteUri: true } asked || Relative(asked) is not { } path)

@@ -1,6 +1,7 @@
 using ApiLed.Sagas;
 using ApiLed.Sagas.Flows;
 using ApiLed.Sagas.Operations;
+using ApiLed.ServiceDefaults.Hosting;
 
 namespace ApiLed.ProcessApi.Flows;
 
@@ -129,14 +130,14 @@ public static class FlowValidator
                 fail($"{at}: a system's name is letters, digits, '-' and '_' ('{name}' is not: steps name operations as system.operation).");
             }
 
-            if (system.BaseUrl is not { IsAbsoluteUri: true } url || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+            if (!HttpAddressAttribute.IsHttpAddress(system.BaseUrl))
             {
                 fail($"{at}:BaseUrl is required: the system's absolute http(s) address, e.g. http://127.0.0.1:5202.");
             }
 
             for (var i = 0; i < system.Replicas.Length; i++)
             {
-                if (system.Replicas[i] is not { IsAbsoluteUri: true } replica || (replica.Scheme != Uri.UriSchemeHttp && replica.Scheme != Uri.UriSchemeHttps))
+                if (!HttpAddressAttribute.IsHttpAddress(system.Replicas[i]))
                 {
                     fail($"{at}:Replicas:{i} must be an absolute http(s) address of another instance of the system, e.g. http://127.0.0.1:5212.");
                 }
