@@ -55,6 +55,11 @@ public static class ProcessApiServiceExtensions
         builder.Services.AddSingleton<DeadLetters.DeadLetterQueues>();
         builder.Services.AddSingleton<DeadLetters.OperatorActionLog>();
         builder.Services.AddSingleton<Apis.BulkActionStore>();
+        foreach (var table in Apis.BulkActionStore.Bookkeeping)
+        {
+            builder.Services.AddSingleton(table);
+        }
+
         builder.Services.AddSingleton<Apis.BulkActions>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Apis.BulkActions>());
         builder.Services.AddSingleton<CallbackDelivery>();

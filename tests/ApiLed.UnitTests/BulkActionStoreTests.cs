@@ -1,6 +1,8 @@
 using ApiLed.ProcessApi.Apis;
 using ApiLed.ProcessApi.Sagas;
 using ApiLed.ServiceDefaults.Storage;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace ApiLed.UnitTests;
 
@@ -21,8 +23,8 @@ public sealed class BulkActionStoreTests
     public async Task Only_the_holder_records_progress_and_a_lapsed_claim_is_taken_over_once_from_where_it_was(StoreEngine engine)
     {
         await using var test = await TestStore.CreateAsync(engine);
-        var first = new BulkActionStore(test.Open());
-        var second = new BulkActionStore(test.Open());
+        var first = new BulkActionStore(test.Open(), TimeProvider.System);
+        var second = new BulkActionStore(test.Open(), TimeProvider.System);
         await first.InitializeAsync(CancellationToken.None);
         await first.InsertAsync(Job("bulk-1"), "instance-a", Start.AddSeconds(15), CancellationToken.None);
 
@@ -54,5 +56,24 @@ public sealed class BulkActionStoreTests
         Assert.Empty(await first.TakeOverLapsedAsync("instance-d", Start.AddHours(1), Start.AddHours(2), CancellationToken.None)); // finished: nothing to take
         Assert.Equal(["bulk-1"], (await second.RecentAsync(100, CancellationToken.None)).Select(v => v.Id));
         Assert.Null(await second.FindAsync("bulk-2", CancellationToken.None));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestStore.Engines), MemberType = typeof(TestStore))]
+    public async Task Bulk_actions_and_their_failures_are_pruned_after_the_bookkeeping_retention(StoreEngine engine)
+    {
+        await using var test = await TestStore.CreateAsync(engine);
+        var database = test.Open();
+        var store = new BulkActionStore(database, TimeProvider.System);
+        await store.InitializeAsync(CancellationToken.None);
+        await store.InsertAsync(Job("bulk-old"), "instance-a", Start.AddSeconds(15), CancellationToken.None);
+        Assert.True(await store.RecordAsync("bulk-old", "instance-a", "ord_1", "409 cancel-too-late: done", Start.AddSeconds(16), CancellationToken.None));
+        var housekeeping = new StoreHousekeeping(database, Options.Create(new StoreOptions()), TimeProvider.System,
+            NullLogger<StoreHousekeeping>.Instance, BulkActionStore.Bookkeeping);
+
+        Assert.Equal(0, await housekeeping.PurgeAsync(Start.AddSeconds(-1), CancellationToken.None)); // younger than the cut: kept
+        Assert.NotNull(await store.FindAsync("bulk-old", CancellationToken.None));
+        Assert.Equal(2, await housekeeping.PurgeAsync(DateTimeOffset.UtcNow.AddMinutes(1), CancellationToken.None)); // the action and its failure
+        Assert.Null(await store.FindAsync("bulk-old", CancellationToken.None));
     }
 }

@@ -8,8 +8,9 @@ namespace ApiLed.ProcessApi.Apis;
 /// Operators' bulk actions in the process API's store, so that every instance answers for them and a bulk action
 /// outlives the instance that ran it: what was asked, the sagas it selected, how far it got, each saga it could not act
 /// on and why, and which instance runs it until when (a claim renewed with each saga; a lapsed one is taken over).
+/// Kept for <c>Store:BookkeepingRetention</c> (<see cref="Bookkeeping"/>), as other operators' records are.
 /// </summary>
-public sealed class BulkActionStore(StoreDatabase database)
+public sealed class BulkActionStore(StoreDatabase database, TimeProvider time)
 {
     public static readonly StoreSchema Schema = StoreSchema.Of("bulk-actions", """
         CREATE TABLE IF NOT EXISTS bulk_actions (
@@ -29,11 +30,15 @@ public sealed class BulkActionStore(StoreDatabase database)
             claimed_until TEXT NOT NULL);
         CREATE INDEX IF NOT EXISTS ix_bulk_actions_started ON bulk_actions (started_at);
         CREATE TABLE IF NOT EXISTS bulk_action_failures (
-            bulk_id  TEXT NOT NULL,
-            order_id TEXT NOT NULL,
-            error    TEXT NOT NULL,
+            bulk_id     TEXT NOT NULL,
+            order_id    TEXT NOT NULL,
+            error       TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
             PRIMARY KEY (bulk_id, order_id));
         """);
+
+    /// <summary>The tables <see cref="StoreHousekeeping"/> prunes: bulk actions started, and failures recorded, longer ago than the retention.</summary>
+    public static readonly BookkeepingTable[] Bookkeeping = [new("bulk_actions", "started_at"), new("bulk_action_failures", "recorded_at")];
 
     private const string Columns = "id, action, filter, by, reason, per_second, total, processed, succeeded, started_at, finished_at";
 
@@ -67,8 +72,8 @@ public sealed class BulkActionStore(StoreDatabase database)
             if (held == 1 && failure is not null)
             {
                 await c.ExecuteAsync(
-                    "INSERT INTO bulk_action_failures (bulk_id, order_id, error) VALUES ($id, $orderId, $error) ON CONFLICT (bulk_id, order_id) DO NOTHING",
-                    tx, ct, ("$id", id), ("$orderId", orderId), ("$error", failure));
+                    "INSERT INTO bulk_action_failures (bulk_id, order_id, error, recorded_at) VALUES ($id, $orderId, $error, $at) ON CONFLICT (bulk_id, order_id) DO NOTHING",
+                    tx, ct, ("$id", id), ("$orderId", orderId), ("$error", failure), ("$at", time.GetUtcNow().ToStoreText()));
             }
 
             return held == 1;
@@ -122,32 +127,33 @@ public sealed class BulkActionStore(StoreDatabase database)
 
     public async Task<BulkActionView?> FindAsync(string id, CancellationToken ct)
     {
-        var views = await ReadViewsAsync($"SELECT {Columns} FROM bulk_actions WHERE id = $id", ("$id", id), ct);
+        var views = await ReadViewsAsync("SELECT id FROM bulk_actions WHERE id = $id", ("$id", id), ct);
         return views.FirstOrDefault();
     }
 
     /// <summary>The newest <paramref name="limit"/> bulk actions, newest first.</summary>
     public Task<List<BulkActionView>> RecentAsync(int limit, CancellationToken ct) =>
-        ReadViewsAsync($"SELECT {Columns} FROM bulk_actions ORDER BY started_at DESC, id DESC LIMIT $limit", ("$limit", limit), ct);
+        ReadViewsAsync("SELECT id FROM bulk_actions ORDER BY started_at DESC, id DESC LIMIT $limit", ("$limit", limit), ct);
 
-    private Task<List<BulkActionView>> ReadViewsAsync(string sql, (string Name, object? Value) parameter, CancellationToken ct) =>
+    /// <summary>The bulk actions <paramref name="selection"/> (a query of their ids) names, newest first, each with its failures: two queries.</summary>
+    private Task<List<BulkActionView>> ReadViewsAsync(string selection, (string Name, object? Value) parameter, CancellationToken ct) =>
         database.ReadAsync(async c =>
         {
-            var rows = await c.QueryAsync(sql, r => (Id: r.GetString(0), Action: r.GetString(1), Filter: r.GetString(2), By: r.GetString(3),
+            var rows = await c.QueryAsync($"SELECT {Columns} FROM bulk_actions WHERE id IN ({selection}) ORDER BY started_at DESC, id DESC",
+                r => (Id: r.GetString(0), Action: r.GetString(1), Filter: r.GetString(2), By: r.GetString(3),
                     Reason: r.GetString(4), PerSecond: r.GetInt(5), Total: r.GetInt(6), Processed: r.GetInt(7), Succeeded: r.GetInt(8),
                     StartedAt: r.GetTimestamp("started_at"), FinishedAt: r.GetNullableString("finished_at")),
                 null, ct, parameter);
-            var views = new List<BulkActionView>(rows.Count);
-            foreach (var row in rows)
+            var failures = (await c.QueryAsync(
+                    $"SELECT bulk_id, order_id, error FROM bulk_action_failures WHERE bulk_id IN ({selection}) ORDER BY bulk_id, order_id",
+                    r => (BulkId: r.GetString(0), Failure: new BulkActionFailure(r.GetString(1), r.GetString(2))), null, ct, parameter))
+                .ToLookup(f => f.BulkId, f => f.Failure);
+            return rows.Select(row =>
             {
-                var failed = await c.QueryAsync("SELECT order_id, error FROM bulk_action_failures WHERE bulk_id = $id ORDER BY order_id",
-                    r => new BulkActionFailure(r.GetString(0), r.GetString(1)), null, ct, ("$id", row.Id));
                 var finished = row.FinishedAt is null ? (DateTimeOffset?)null : DateTimeOffset.Parse(row.FinishedAt, System.Globalization.CultureInfo.InvariantCulture);
-                views.Add(new BulkActionView(row.Id, row.Action, JsonSerializer.Deserialize<SagaFilter>(row.Filter, JsonSerializerOptions.Web)!,
-                    row.By, row.Reason, row.PerSecond, finished is null ? "running" : "done", row.Total, row.Processed, row.Succeeded, failed,
-                    row.StartedAt, finished));
-            }
-
-            return views;
+                return new BulkActionView(row.Id, row.Action, JsonSerializer.Deserialize<SagaFilter>(row.Filter, JsonSerializerOptions.Web)!,
+                    row.By, row.Reason, row.PerSecond, finished is null ? "running" : "done", row.Total, row.Processed, row.Succeeded,
+                    [.. failures[row.Id]], row.StartedAt, finished);
+            }).ToList();
         }, ct);
 }

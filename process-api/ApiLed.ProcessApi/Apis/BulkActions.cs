@@ -56,7 +56,8 @@ public sealed partial class BulkActions(
         await store.InsertAsync(job, leases.Owner, ClaimUntil(), ct);
         await log.RecordAsync(job.By, job.Reason, "bulk-" + job.Action, job.Id, $"{ids.Count} saga(s) selected by {System.Text.Json.JsonSerializer.Serialize(job.Filter, System.Text.Json.JsonSerializerOptions.Web)}", ct);
         _ = Task.Run(() => RunAsync(job, 0, lifetime.ApplicationStopping), CancellationToken.None);
-        return (await store.FindAsync(job.Id, ct))!;
+        return new BulkActionView(job.Id, job.Action, job.Filter, job.By, job.Reason, job.PerSecond, "running", ids.Count, 0, 0, [],
+            job.StartedAt, null);
     }
 
     /// <summary>Takes over the bulk actions whose instance stopped or died, every <c>Saga:RecoveryInterval</c>.</summary>
