@@ -89,7 +89,7 @@ claim_extra_ports() {
   done
 }
 if [ "${APILED_STORE:-sqlite}" != "postgres" ] && [ "$PROCESS_INSTANCES$EXPERIENCE_INSTANCES$SYSTEM_INSTANCES" != "111" ]; then
-  die "several instances share a PostgreSQL store: run APILED_STORE=postgres with the same instance settings (a SQLite file has one instance)"
+  die "more than one instance of a service needs APILED_STORE=postgres (the instances share a PostgreSQL store; a SQLite file has one instance): run APILED_STORE=postgres with the same APILED_*INSTANCES settings, or leave them at 1"
 fi
 claim_extra_ports process-api PROCESS_API_PORT "$PROCESS_INSTANCES"
 claim_extra_ports experience-api EXPERIENCE_API_PORT "$EXPERIENCE_INSTANCES"

@@ -149,8 +149,10 @@ fi
 
 say "running the tests..."
 main_args=("$@")
-# The broker-cluster tests need a cluster, and several process API instances a PostgreSQL store: they run in their passes below.
-[ "$#" -eq 0 ] && main_args=(--filter "FullyQualifiedName!~BrokerClusterTests&FullyQualifiedName!~MultipleInstanceTests&FullyQualifiedName!~SystemApiInstancesTests&FullyQualifiedName!~ParticipantInstancesTests&FullyQualifiedName!~ConsoleInstancesTests")
+# The broker-cluster tests need a cluster, and the tests of several instances of a service a PostgreSQL store (a SQLite
+# file has one instance): they run in their passes below.
+INSTANCE_SUITES=(MultipleInstanceTests SystemApiInstancesTests ParticipantInstancesTests ConsoleInstancesTests)
+[ "$#" -eq 0 ] && main_args=(--filter "FullyQualifiedName!~BrokerClusterTests$(printf '&FullyQualifiedName!~%s' "${INSTANCE_SUITES[@]}")")
 dotnet test ApiLed.sln -c Release --no-build -nologo \
   --logger "console;verbosity=normal" --logger "trx" --results-directory "$RESULTS" \
   "${hang_args[@]}" "${main_args[@]}"
@@ -159,7 +161,7 @@ test_rc=$?
 # The same integration tests with every service's store on PostgreSQL: the suites that cover every store's
 # statements (orders, outbox, inbox, webhooks, sagas and their search, timers, approvals, callbacks, cancels,
 # the system APIs' stock, charges and shipments, idempotent answers) in every mode.
-POSTGRES_SUITES="${APILED_POSTGRES_SUITES-FullyQualifiedName~OrchestrationModeTests|FullyQualifiedName~ChoreographyModeTests|FullyQualifiedName~OrderFulfillmentTests|FullyQualifiedName~SystemApiTests|FullyQualifiedName~OperatorActionsTests|FullyQualifiedName~WebhookTests|FullyQualifiedName~CancelFlowOrchestrationTests|FullyQualifiedName~ApprovalFlowHybridTests|FullyQualifiedName~CallbackFlowChoreographyTests|FullyQualifiedName~TimerFlowOrchestrationTests|FullyQualifiedName~ProcessCrashTests|FullyQualifiedName~PartnerAccessTests|FullyQualifiedName~StalledChoreographyTests|FullyQualifiedName~MultipleInstanceTests|FullyQualifiedName~SystemApiInstancesTests|FullyQualifiedName~ParticipantInstancesTests|FullyQualifiedName~ConsoleInstancesTests}"
+POSTGRES_SUITES="${APILED_POSTGRES_SUITES-FullyQualifiedName~OrchestrationModeTests|FullyQualifiedName~ChoreographyModeTests|FullyQualifiedName~OrderFulfillmentTests|FullyQualifiedName~SystemApiTests|FullyQualifiedName~OperatorActionsTests|FullyQualifiedName~WebhookTests|FullyQualifiedName~CancelFlowOrchestrationTests|FullyQualifiedName~ApprovalFlowHybridTests|FullyQualifiedName~CallbackFlowChoreographyTests|FullyQualifiedName~TimerFlowOrchestrationTests|FullyQualifiedName~ProcessCrashTests|FullyQualifiedName~PartnerAccessTests|FullyQualifiedName~StalledChoreographyTests$(printf '|FullyQualifiedName~%s' "${INSTANCE_SUITES[@]}")}"
 if [ -n "$POSTGRES_SUITES" ] && [ "$#" -eq 0 ]; then
   say "running the integration tests again with the stores on PostgreSQL..."
   APILED_TEST_STORE=postgres dotnet test tests/ApiLed.IntegrationTests -c Release --no-build -nologo \

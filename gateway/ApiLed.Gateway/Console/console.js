@@ -2,6 +2,8 @@
 // operator endpoints under /api/v1 with the operator's API key (X-Api-Key), kept in this browser's localStorage.
 "use strict";
 
+/** Every call waits at most this long for the gateway's answer, then says so. */
+const callTimeoutMs = 15000;
 const state = { key: localStorage.getItem("apiled.key") || "", name: localStorage.getItem("apiled.operator") || "", cursor: null, query: null, traceViewer: "" };
 
 function el(tag, attrs, ...children) {
@@ -28,17 +30,27 @@ const money = (cents, currency) => `${(cents / 100).toFixed(2)} ${currency}`;
 
 function say(text) { $("message").textContent = text || ""; }
 
+/** fetch, bounded: a call the gateway does not answer in time is given up, and the operator is told so. */
+async function send(path, init) {
+  try {
+    return await fetch(path, Object.assign({ signal: AbortSignal.timeout(callTimeoutMs) }, init));
+  } catch (error) {
+    say(error.name === "TimeoutError" ? `The gateway did not answer within ${callTimeoutMs / 1000} s; try again.` : `The gateway could not be reached: ${error.message}`);
+    throw error;
+  }
+}
+
 /** A text answer, with the process API instance that gave it (X-ApiLed-Instance; "" when not said). */
 async function apiText(path) {
   if (!state.key) { say("Paste the operator API key first."); throw new Error("no key"); }
-  const response = await fetch(path, { headers: { "X-Api-Key": state.key, Accept: "text/plain" } });
+  const response = await send(path, { headers: { "X-Api-Key": state.key, Accept: "text/plain" } });
   if (!response.ok) { say(`${response.status} ${response.statusText}`); throw new Error(response.statusText); }
   return { text: await response.text(), instance: response.headers.get("X-ApiLed-Instance") || "" };
 }
 
 async function api(method, path, body) {
   if (!state.key) { say("Paste the operator API key first."); throw new Error("no key"); }
-  const response = await fetch(path, {
+  const response = await send(path, {
     method,
     headers: Object.assign({ "X-Api-Key": state.key, Accept: "application/json" }, body ? { "Content-Type": "application/json" } : {}),
     body: body ? JSON.stringify(body) : undefined,
@@ -316,5 +328,5 @@ async function loadLive() {
 }
 
 // --- start ---------------------------------------------------------------------------------------------------------
-fetch("/console/config.json").then((r) => r.json()).then((c) => { state.traceViewer = c.traceViewerUrl || ""; }).catch(() => {});
+fetch("/console/config.json", { signal: AbortSignal.timeout(callTimeoutMs) }).then((r) => r.json()).then((c) => { state.traceViewer = c.traceViewerUrl || ""; }).catch(() => {});
 showIdentity();

@@ -172,22 +172,20 @@ public sealed class RabbitMqTestBroker : IAsyncDisposable
         }
     }
 
-    /// <summary>Messages ready in <paramref name="queue"/> (queue.declare passive); throws when the queue does not exist.</summary>
-    public async Task<uint> MessageCountAsync(string queue, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await CreateConnectionAsync(cancellationToken);
-        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
-        var ok = await channel.QueueDeclarePassiveAsync(queue, cancellationToken);
-        return ok.MessageCount;
-    }
+    /// <summary>Messages ready in <paramref name="queue"/>; throws when the queue does not exist.</summary>
+    public async Task<uint> MessageCountAsync(string queue, CancellationToken cancellationToken = default) =>
+        (await QueueStateAsync(queue, cancellationToken)).MessageCount;
 
-    /// <summary>Consumers on <paramref name="queue"/> (queue.declare passive); throws when the queue does not exist.</summary>
-    public async Task<uint> ConsumerCountAsync(string queue, CancellationToken cancellationToken = default)
+    /// <summary>Consumers on <paramref name="queue"/>; throws when the queue does not exist.</summary>
+    public async Task<uint> ConsumerCountAsync(string queue, CancellationToken cancellationToken = default) =>
+        (await QueueStateAsync(queue, cancellationToken)).ConsumerCount;
+
+    /// <summary>A queue's ready messages and consumers (queue.declare passive).</summary>
+    private async Task<QueueDeclareOk> QueueStateAsync(string queue, CancellationToken cancellationToken)
     {
         await using var connection = await CreateConnectionAsync(cancellationToken);
         await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
-        var ok = await channel.QueueDeclarePassiveAsync(queue, cancellationToken);
-        return ok.ConsumerCount;
+        return await channel.QueueDeclarePassiveAsync(queue, cancellationToken);
     }
 
     /// <summary>
