@@ -40,9 +40,11 @@ public abstract class CancelFlowTests(LayerFixture layer)
 
         using (var cancel = await CancelAsync(orderId))
         {
-            Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+            // 202 with cancelling while the steps are undone; 200 with cancelled when the undoing (quick here) has already
+            // finished by the time the answer is read back. Either way the code and the body agree.
             var answer = await cancel.Content.ReadFromJsonAsync<OrderView>(JsonSerializerOptions.Web);
-            Assert.Contains(answer!.Status, new[] { "cancelling", "cancelled" });
+            Assert.True((cancel.StatusCode, answer!.Status) is (HttpStatusCode.Accepted, "cancelling") or (HttpStatusCode.OK, "cancelled"),
+                $"the first cancel answered {(int)cancel.StatusCode} with status {answer.Status}");
         }
 
         var order = await layer.GatewayClient.WaitForTerminalAsync(orderId);
