@@ -16,7 +16,7 @@ public sealed class BulkActionStoreTests
     private static readonly DateTimeOffset Start = new(2026, 11, 27, 4, 0, 0, TimeSpan.Zero);
 
     private static BulkActionJob Job(string id) =>
-        new(id, "cancel", new SagaFilter { Customer = "cust-1" }, "ops-ann", "partner asked", 2, ["ord_1", "ord_2", "ord_3"], Start);
+        new(id, "cancel", new SagaFilter(Customer: "cust-1"), "ops-ann", "partner asked", 2, ["ord_1", "ord_2", "ord_3"], Start);
 
     [Theory]
     [MemberData(nameof(TestStore.Engines), MemberType = typeof(TestStore))]
