@@ -18,6 +18,23 @@ public sealed class OrderFulfillmentTests(LayerFixture fixture) : FlowModeTests(
     private HttpClient Gateway => Layer.GatewayClient;
 
     [Fact]
+    public async Task Each_service_loads_the_driver_of_its_own_store_only()
+    {
+        // Npgsql and what it pulls in are about 1.5 MB of a service's resident memory: a service on SQLite never loads them.
+        var sku = LayerHttp.NewSku();
+        await Layer.InventoryClient.SetStockAsync(sku, onHand: 1);
+        Assert.Equal(SagaStatuses.Completed, (await Gateway.WaitForTerminalAsync(await Gateway.PlaceOrderAsync(LayerHttp.Order(sku)))).Status);
+
+        foreach (var service in new[] { LayerService.Inventory, LayerService.Billing, LayerService.Shipping, LayerService.ProcessApi, LayerService.ExperienceApi })
+        {
+            var pid = Layer.Service(service).ProcessId ?? throw new InvalidOperationException($"{service} is not running");
+            var loaded = (await File.ReadAllTextAsync($"/proc/{pid}/maps")).Contains("/Npgsql.dll", StringComparison.Ordinal);
+            Assert.True(loaded == TestStores.OnPostgres,
+                $"{service} on {(TestStores.OnPostgres ? "PostgreSQL has not" : "SQLite has")} loaded Npgsql");
+        }
+    }
+
+    [Fact]
     public async Task The_same_idempotency_key_twice_gives_one_order_and_one_charge()
     {
         var sku = LayerHttp.NewSku();

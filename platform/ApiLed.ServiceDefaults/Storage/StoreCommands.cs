@@ -1,6 +1,5 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
-using Npgsql;
 
 namespace ApiLed.ServiceDefaults.Storage;
 
@@ -94,36 +93,25 @@ public static class StoreCommands
     private static (DbCommand Command, bool Owned) Create(DbConnection connection, string sql, DbTransaction? transaction,
         (string Name, object? Value)[] parameters)
     {
-        if (connection is NpgsqlConnection postgres)
+        if (connection is not SqliteConnection sqlite)
         {
-            var command = postgres.CreateCommand();
-            command.CommandText = PostgresSql.Translate(sql);
-            command.Transaction = (NpgsqlTransaction?)transaction;
-            foreach (var (name, value) in parameters)
-            {
-                // A null is text: every nullable column is, and "$p IS NULL" needs a type PostgreSQL cannot infer.
-                command.Parameters.Add(value is null
-                    ? new NpgsqlParameter(name[1..], NpgsqlTypes.NpgsqlDbType.Text) { Value = DBNull.Value }
-                    : new NpgsqlParameter(name[1..], Value(value)));
-            }
-
-            return (command, true);
+            return (PostgresCommands.Create(connection, sql, transaction, parameters), true);
         }
 
-        var sqlite = (SqliteConnection)connection;
         var prepared = PreparedStatements.Of(sqlite)?.Get(sql);
         var sqliteCommand = prepared ?? sqlite.CreateCommand();
         sqliteCommand.CommandText = sql;
         sqliteCommand.Transaction = (SqliteTransaction?)transaction;
         foreach (var (name, value) in parameters)
         {
-            sqliteCommand.Parameters.AddWithValue(name, Value(value));
+            sqliteCommand.Parameters.AddWithValue(name, ParameterValue(value));
         }
 
         return (sqliteCommand, prepared is null);
     }
 
-    private static object Value(object? value) => value switch
+    /// <summary>A parameter's value as stored: null as <see cref="DBNull"/>, a <see cref="bool"/> as 0 or 1.</summary>
+    internal static object ParameterValue(object? value) => value switch
     {
         null => DBNull.Value,
         bool flag => flag ? 1L : 0L,

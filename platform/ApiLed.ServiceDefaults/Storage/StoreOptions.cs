@@ -44,7 +44,7 @@ public sealed record StoreOptions : IValidatableObject
                 string? problem = null;
                 try
                 {
-                    database = new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString).Database;
+                    database = PostgresCommands.DatabaseOf(ConnectionString);
                 }
                 catch (ArgumentException ex)
                 {
