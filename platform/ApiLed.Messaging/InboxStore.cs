@@ -4,8 +4,7 @@ namespace ApiLed.Messaging;
 
 /// <summary>
 /// Message ids a consumer has fully handled, in the service's own store, so a repeated delivery is acknowledged
-/// without acting again. Handlers with state of their own record the id in their transaction instead
-/// (<see cref="OutboxStore.TryRecordInboxAsync"/>).
+/// without acting again.
 /// </summary>
 public sealed class InboxStore(StoreDatabase database)
 {
@@ -21,6 +20,8 @@ public sealed class InboxStore(StoreDatabase database)
         await c.ScalarAsync<long?>("SELECT 1 FROM inbox WHERE consumer = $consumer AND message_id = $id", null, ct,
             ("$consumer", consumer), ("$id", messageId)) is not null, ct);
 
-    public Task RecordAsync(string consumer, string messageId, CancellationToken ct) => database.WriteAsync(
-        (c, tx) => OutboxStore.TryRecordInboxAsync(c, tx, consumer, messageId, ct), ct);
+    public Task RecordAsync(string consumer, string messageId, CancellationToken ct) => database.WriteAsync((connection, transaction) =>
+        connection.ExecuteAsync(
+            "INSERT INTO inbox (consumer, message_id, processed_at) VALUES ($consumer, $id, $at) ON CONFLICT DO NOTHING",
+            transaction, ct, ("$consumer", consumer), ("$id", messageId), ("$at", database.Time.GetUtcNow().ToStoreText())), ct);
 }

@@ -73,7 +73,7 @@ public sealed class OutboxStore
             ("$id", message.MessageId), ("$exchange", message.Exchange), ("$key", message.RoutingKey), ("$type", message.Type),
             ("$correlation", CorrelationContext.Current), ("$trace", MessageEnvelope.CurrentTraceParent()),
             ("$state", MessageEnvelope.CurrentTraceState()),
-            ("$body", JsonSerializer.Serialize(message.Data, JsonSerializerOptions.Web)), ("$at", DateTimeOffset.UtcNow.ToStoreText()),
+            ("$body", JsonSerializer.Serialize(message.Data, JsonSerializerOptions.Web)), ("$at", database.Time.GetUtcNow().ToStoreText()),
             ("$also", message.AlsoRoutedTo is { Count: > 0 } keys ? string.Join(' ', keys) : null));
         Interlocked.Exchange(ref enqueuedSinceCommit, 1);
     }
@@ -97,7 +97,7 @@ public sealed class OutboxStore
             return await PendingAsync(max, ct); // one instance: nobody to share the rows with
         }
 
-        var now = DateTimeOffset.UtcNow;
+        var now = database.Time.GetUtcNow();
         var rows = await database.WriteAsync((connection, transaction) => connection.QueryAsync(
             """
             UPDATE outbox SET claimed_by = $me, claimed_until = $until
@@ -136,7 +136,7 @@ public sealed class OutboxStore
                 database.Engine == StoreEngine.Postgres
                     ? "UPDATE outbox SET published_at = $at, attempts = attempts + 1 WHERE seq = ANY($sequences)"
                     : "UPDATE outbox SET published_at = $at, attempts = attempts + 1 WHERE seq IN (SELECT value FROM json_each($sequences))",
-                transaction, ct, ("$at", DateTimeOffset.UtcNow.ToStoreText()),
+                transaction, ct, ("$at", database.Time.GetUtcNow().ToStoreText()),
                 ("$sequences", database.Engine == StoreEngine.Postgres ? sequences.ToArray() : $"[{string.Join(',', sequences)}]")), ct);
 
     /// <summary>Deletes rows published before <paramref name="before"/>; unpublished rows are never touched.</summary>
@@ -147,14 +147,4 @@ public sealed class OutboxStore
     public Task MarkFailedAsync(long sequence, string error, CancellationToken ct) => database.WriteAsync(async (connection, transaction) =>
         await connection.ExecuteAsync("UPDATE outbox SET attempts = attempts + 1, last_error = $error WHERE seq = $seq",
             transaction, ct, ("$error", error), ("$seq", sequence)), ct);
-
-    /// <summary>
-    /// Records that <paramref name="consumer"/> handled <paramref name="messageId"/>, inside the handler's transaction.
-    /// False when it already had: the caller skips the repeat.
-    /// </summary>
-    public static async Task<bool> TryRecordInboxAsync(DbConnection connection, DbTransaction transaction, string consumer,
-        string messageId, CancellationToken ct) =>
-        await connection.ExecuteAsync(
-            "INSERT INTO inbox (consumer, message_id, processed_at) VALUES ($consumer, $id, $at) ON CONFLICT DO NOTHING",
-            transaction, ct, ("$consumer", consumer), ("$id", messageId), ("$at", DateTimeOffset.UtcNow.ToStoreText())) == 1;
 }

@@ -90,6 +90,32 @@ public sealed class OutboxStoreTests : IDisposable
         Assert.Equal(1, await outbox.PendingCountAsync(CancellationToken.None));
     }
 
+    [Fact]
+    public async Task Outbox_inbox_and_schema_rows_are_stamped_by_the_stores_clock()
+    {
+        var clock = new ManualClock(new DateTimeOffset(2031, 3, 4, 5, 6, 7, TimeSpan.Zero));
+        using var clocked = new SqliteDatabase(Options.Create(new StoreOptions { Path = Path.Combine(folder, "clocked.db") }), clock);
+        await clocked.MigrateAsync([OutboxStore.Schema, InboxStore.Schema], CancellationToken.None);
+        var clockedOutbox = new OutboxStore(clocked, new OutboxSignal());
+
+        await clocked.WriteAsync(async (c, tx) =>
+        {
+            await clockedOutbox.EnqueueAsync(c, tx, new OutboundMessage("m1", "apiled.events", "order.completed", "apiled.order.completed.v2", new { }),
+                CancellationToken.None);
+            return 0;
+        }, CancellationToken.None);
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await clockedOutbox.MarkPublishedAsync([(await clockedOutbox.PendingAsync(1, CancellationToken.None))[0].Sequence], CancellationToken.None);
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await new InboxStore(clocked).RecordAsync("test", "m1", CancellationToken.None);
+
+        async Task<string?> Read(string sql) => await clocked.ReadAsync(c => c.ScalarAsync<string>(sql, null, CancellationToken.None), CancellationToken.None);
+        Assert.Equal("2031-03-04T05:06:07.0000000Z", await Read("SELECT created_at FROM outbox WHERE message_id = 'm1'"));
+        Assert.Equal("2031-03-04T05:07:07.0000000Z", await Read("SELECT published_at FROM outbox WHERE message_id = 'm1'"));
+        Assert.Equal("2031-03-04T05:08:07.0000000Z", await Read("SELECT processed_at FROM inbox WHERE message_id = 'm1'"));
+        Assert.Equal("2031-03-04T05:06:07.0000000Z", await Read("SELECT applied_at FROM schema_versions WHERE component = 'outbox' AND version = 2"));
+    }
+
     public void Dispose()
     {
         database.Dispose();
