@@ -6,7 +6,7 @@ namespace ApiLed.Messaging;
 /// Message ids a consumer has fully handled, in the service's own store, so a repeated delivery is acknowledged
 /// without acting again.
 /// </summary>
-public sealed class InboxStore(StoreDatabase database)
+public sealed class InboxStore(StoreDatabase database, TimeProvider time)
 {
     public static readonly StoreSchema Schema = StoreSchema.Of("inbox", """
         CREATE TABLE IF NOT EXISTS inbox (
@@ -23,5 +23,5 @@ public sealed class InboxStore(StoreDatabase database)
     public Task RecordAsync(string consumer, string messageId, CancellationToken ct) => database.WriteAsync((connection, transaction) =>
         connection.ExecuteAsync(
             "INSERT INTO inbox (consumer, message_id, processed_at) VALUES ($consumer, $id, $at) ON CONFLICT DO NOTHING",
-            transaction, ct, ("$consumer", consumer), ("$id", messageId), ("$at", database.Time.GetUtcNow().ToStoreText())), ct);
+            transaction, ct, ("$consumer", consumer), ("$id", messageId), ("$at", time.GetUtcNow().ToStoreText())), ct);
 }

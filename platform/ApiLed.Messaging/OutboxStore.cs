@@ -13,11 +13,13 @@ namespace ApiLed.Messaging;
 public sealed class OutboxStore
 {
     private readonly StoreDatabase database;
+    private readonly TimeProvider time;
     private int enqueuedSinceCommit;
 
-    public OutboxStore(StoreDatabase database, OutboxSignal signal)
+    public OutboxStore(StoreDatabase database, OutboxSignal signal, TimeProvider time)
     {
         this.database = database;
+        this.time = time;
         database.Committed += () =>
         {
             if (Interlocked.Exchange(ref enqueuedSinceCommit, 0) == 1)
@@ -73,7 +75,7 @@ public sealed class OutboxStore
             ("$id", message.MessageId), ("$exchange", message.Exchange), ("$key", message.RoutingKey), ("$type", message.Type),
             ("$correlation", CorrelationContext.Current), ("$trace", MessageEnvelope.CurrentTraceParent()),
             ("$state", MessageEnvelope.CurrentTraceState()),
-            ("$body", JsonSerializer.Serialize(message.Data, JsonSerializerOptions.Web)), ("$at", database.Time.GetUtcNow().ToStoreText()),
+            ("$body", JsonSerializer.Serialize(message.Data, JsonSerializerOptions.Web)), ("$at", time.GetUtcNow().ToStoreText()),
             ("$also", message.AlsoRoutedTo is { Count: > 0 } keys ? string.Join(' ', keys) : null));
         Interlocked.Exchange(ref enqueuedSinceCommit, 1);
     }
@@ -97,7 +99,7 @@ public sealed class OutboxStore
             return await PendingAsync(max, ct); // one instance: nobody to share the rows with
         }
 
-        var now = database.Time.GetUtcNow();
+        var now = time.GetUtcNow();
         var rows = await database.WriteAsync((connection, transaction) => connection.QueryAsync(
             """
             UPDATE outbox SET claimed_by = $me, claimed_until = $until
@@ -136,7 +138,7 @@ public sealed class OutboxStore
                 database.Engine == StoreEngine.Postgres
                     ? "UPDATE outbox SET published_at = $at, attempts = attempts + 1 WHERE seq = ANY($sequences)"
                     : "UPDATE outbox SET published_at = $at, attempts = attempts + 1 WHERE seq IN (SELECT value FROM json_each($sequences))",
-                transaction, ct, ("$at", database.Time.GetUtcNow().ToStoreText()),
+                transaction, ct, ("$at", time.GetUtcNow().ToStoreText()),
                 ("$sequences", database.Engine == StoreEngine.Postgres ? sequences.ToArray() : $"[{string.Join(',', sequences)}]")), ct);
 
     /// <summary>Deletes rows published before <paramref name="before"/>; unpublished rows are never touched.</summary>

@@ -17,7 +17,7 @@ public sealed class GroupCommitTests : IDisposable
 
     private async Task<SqliteDatabase> DatabaseAsync()
     {
-        var database = new SqliteDatabase(Options.Create(new StoreOptions { Path = Path.Combine(folder, "store.db") }));
+        var database = new SqliteDatabase(Options.Create(new StoreOptions { Path = Path.Combine(folder, "store.db") }), TimeProvider.System);
         await database.MigrateAsync([StoreSchema.Of("items", "CREATE TABLE IF NOT EXISTS items (id INTEGER PRIMARY KEY, caller TEXT NOT NULL);")], CancellationToken.None);
         return database;
     }

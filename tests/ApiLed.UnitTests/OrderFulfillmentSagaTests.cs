@@ -26,8 +26,8 @@ public sealed class OrderFulfillmentSagaTests : IDisposable
 
     public OrderFulfillmentSagaTests()
     {
-        database = new SqliteDatabase(Options.Create(new StoreOptions { Path = Path.Combine(folder, "process.db") }));
-        store = new SagaStore(database, new OutboxStore(database, new OutboxSignal()), TimeProvider.System, NullLogger<SagaStore>.Instance);
+        database = new SqliteDatabase(Options.Create(new StoreOptions { Path = Path.Combine(folder, "process.db") }), TimeProvider.System);
+        store = new SagaStore(database, new OutboxStore(database, new OutboxSignal(), TimeProvider.System), TimeProvider.System, NullLogger<SagaStore>.Instance);
         store.InitializeAsync(CancellationToken.None).GetAwaiter().GetResult();
     }
 

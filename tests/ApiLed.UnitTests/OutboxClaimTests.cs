@@ -13,8 +13,8 @@ public sealed class OutboxClaimTests
         var first = store.Open();
         var second = store.Open();
         await first.MigrateAsync([OutboxStore.Schema, InboxStore.Schema], CancellationToken.None);
-        var one = new OutboxStore(first, new OutboxSignal());
-        var two = new OutboxStore(second, new OutboxSignal());
+        var one = new OutboxStore(first, new OutboxSignal(), TimeProvider.System);
+        var two = new OutboxStore(second, new OutboxSignal(), TimeProvider.System);
         for (var i = 1; i <= 6; i++)
         {
             var id = $"m{i}";

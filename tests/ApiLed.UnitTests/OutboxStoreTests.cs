@@ -12,9 +12,9 @@ public sealed class OutboxStoreTests : IDisposable
 
     public OutboxStoreTests()
     {
-        database = new SqliteDatabase(Options.Create(new StoreOptions { Path = Path.Combine(folder, "outbox.db") }));
+        database = new SqliteDatabase(Options.Create(new StoreOptions { Path = Path.Combine(folder, "outbox.db") }), TimeProvider.System);
         database.MigrateAsync([OutboxStore.Schema, InboxStore.Schema], CancellationToken.None).GetAwaiter().GetResult();
-        outbox = new OutboxStore(database, new OutboxSignal());
+        outbox = new OutboxStore(database, new OutboxSignal(), TimeProvider.System);
     }
 
     [Fact]
@@ -96,7 +96,7 @@ public sealed class OutboxStoreTests : IDisposable
         var clock = new ManualClock(new DateTimeOffset(2031, 3, 4, 5, 6, 7, TimeSpan.Zero));
         using var clocked = new SqliteDatabase(Options.Create(new StoreOptions { Path = Path.Combine(folder, "clocked.db") }), clock);
         await clocked.MigrateAsync([OutboxStore.Schema, InboxStore.Schema], CancellationToken.None);
-        var clockedOutbox = new OutboxStore(clocked, new OutboxSignal());
+        var clockedOutbox = new OutboxStore(clocked, new OutboxSignal(), clock);
 
         await clocked.WriteAsync(async (c, tx) =>
         {
@@ -107,7 +107,7 @@ public sealed class OutboxStoreTests : IDisposable
         clock.Advance(TimeSpan.FromMinutes(1));
         await clockedOutbox.MarkPublishedAsync([(await clockedOutbox.PendingAsync(1, CancellationToken.None))[0].Sequence], CancellationToken.None);
         clock.Advance(TimeSpan.FromMinutes(1));
-        await new InboxStore(clocked).RecordAsync("test", "m1", CancellationToken.None);
+        await new InboxStore(clocked, clock).RecordAsync("test", "m1", CancellationToken.None);
 
         async Task<string?> Read(string sql) => await clocked.ReadAsync(c => c.ScalarAsync<string>(sql, null, CancellationToken.None), CancellationToken.None);
         Assert.Equal("2031-03-04T05:06:07.0000000Z", await Read("SELECT created_at FROM outbox WHERE message_id = 'm1'"));

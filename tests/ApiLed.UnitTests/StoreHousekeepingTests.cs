@@ -14,7 +14,7 @@ public sealed class StoreHousekeepingTests : IDisposable
     {
         using var database = Database("with-both.db");
         await database.MigrateAsync([IdempotentRequests.Schema, InboxStore.Schema], CancellationToken.None);
-        var inbox = new InboxStore(database);
+        var inbox = new InboxStore(database, TimeProvider.System);
         await inbox.RecordAsync("participant", "recent", CancellationToken.None);
         await database.WriteAsync((c, tx) => c.ExecuteAsync(
             """
@@ -53,7 +53,7 @@ public sealed class StoreHousekeepingTests : IDisposable
         Assert.Equal(0, await Housekeeping(database).PurgeAsync(DateTimeOffset.UtcNow, CancellationToken.None));
     }
 
-    private SqliteDatabase Database(string name) => new(Options.Create(new StoreOptions { Path = Path.Combine(folder, name) }));
+    private SqliteDatabase Database(string name) => new(Options.Create(new StoreOptions { Path = Path.Combine(folder, name) }), TimeProvider.System);
 
     private static StoreHousekeeping Housekeeping(SqliteDatabase database) => new(database, Options.Create(new StoreOptions()),
         TimeProvider.System, NullLogger<StoreHousekeeping>.Instance);

@@ -40,7 +40,7 @@ public sealed class StoreSchemaTests
         Assert.Equal(InboxStore.Schema.Latest, versions["inbox"]);
 
         // The old rows are all there, and the outbox's old row reads with the columns added since.
-        var pending = await new OutboxStore(database, new OutboxSignal()).PendingAsync(10, CancellationToken.None);
+        var pending = await new OutboxStore(database, new OutboxSignal(), TimeProvider.System).PendingAsync(10, CancellationToken.None);
         var row = Assert.Single(pending);
         Assert.Equal("m1", row.MessageId);
         Assert.Null(row.TraceState);

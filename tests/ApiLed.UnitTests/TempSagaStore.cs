@@ -15,8 +15,8 @@ internal sealed class TempSagaStore : IDisposable
     public TempSagaStore(string prefix)
     {
         folder = Directory.CreateTempSubdirectory(prefix).FullName;
-        database = new SqliteDatabase(Options.Create(new StoreOptions { Path = Path.Combine(folder, "process.db") }));
-        Store = new SagaStore(database, new OutboxStore(database, new OutboxSignal()), TimeProvider.System, NullLogger<SagaStore>.Instance);
+        database = new SqliteDatabase(Options.Create(new StoreOptions { Path = Path.Combine(folder, "process.db") }), TimeProvider.System);
+        Store = new SagaStore(database, new OutboxStore(database, new OutboxSignal(), TimeProvider.System), TimeProvider.System, NullLogger<SagaStore>.Instance);
         Store.InitializeAsync(CancellationToken.None).GetAwaiter().GetResult();
     }
 

@@ -52,8 +52,8 @@ public sealed class TestStore : IAsyncDisposable
     public StoreDatabase Open()
     {
         StoreDatabase database = Engine == StoreEngine.Sqlite
-            ? new SqliteDatabase(Microsoft.Extensions.Options.Options.Create(Options))
-            : new PostgresDatabase(Microsoft.Extensions.Options.Options.Create(Options));
+            ? new SqliteDatabase(Microsoft.Extensions.Options.Options.Create(Options), TimeProvider.System)
+            : new PostgresDatabase(Microsoft.Extensions.Options.Options.Create(Options), TimeProvider.System);
         opened.Add(database);
         return database;
     }

@@ -286,7 +286,7 @@ function sagaCounters(text) {
 /**
  * Each process API instance counts its own sagas, and each sample reaches one of them (the gateway balances): the
  * console keeps every instance's latest counters and rate, and shows their sums. An instance not heard from for a
- * minute (stopped) leaves the sums.
+ * minute (stopped) is forgotten and leaves the sums.
  */
 async function loadRates() {
   const answer = await apiText("/api/v1/stats/metrics");
@@ -302,7 +302,10 @@ async function loadRates() {
     }
   }
   state.instances[answer.instance] = { sample: now, rates: before ? rates : null };
-  const heard = Object.values(state.instances).filter((i) => now.at - i.sample.at < 60000);
+  for (const [id, i] of Object.entries(state.instances)) {
+    if (now.at - i.sample.at >= 60000) delete state.instances[id]; // stopped: each restart is a new instance, so forget it
+  }
+  const heard = Object.values(state.instances);
   const modes = [...new Set(heard.flatMap((i) => Object.keys(i.sample.totals)))].sort();
   const known = heard.every((i) => i.rates);
   $("live-now").tBodies[0].replaceChildren(...modes.map((mode) => el("tr", { "data-mode": mode },

@@ -19,7 +19,7 @@ public sealed class PostgresDatabase : StoreDatabase
     private readonly NpgsqlDataSource dataSource;
     private readonly string location;
 
-    public PostgresDatabase(IOptions<StoreOptions> options, TimeProvider? time = null) : base(time)
+    public PostgresDatabase(IOptions<StoreOptions> options, TimeProvider time) : base(time)
     {
         // Npgsql bounds connecting (Timeout, 15 s) and every command (Command Timeout, 30 s) unless the string says otherwise.
         var builder = new NpgsqlConnectionStringBuilder(options.Value.ConnectionString);

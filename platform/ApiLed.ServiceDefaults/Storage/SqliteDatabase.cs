@@ -8,7 +8,7 @@ namespace ApiLed.ServiceDefaults.Storage;
 /// A service's SQLite store (engine <c>Sqlite</c>, the default): one file, one instance of the service. Each batch of
 /// writes is an immediate transaction on the one writer connection.
 /// </summary>
-public sealed class SqliteDatabase(IOptions<StoreOptions> options, TimeProvider? time = null) : StoreDatabase(time)
+public sealed class SqliteDatabase(IOptions<StoreOptions> options, TimeProvider time) : StoreDatabase(time)
 {
     private PreparedStatements? writerStatements;
 

@@ -10,7 +10,7 @@ namespace ApiLed.ServiceDefaults.Storage;
 /// alone (SQLite's immediate transactions; PostgreSQL's serializable ones, retried when another instance won a race),
 /// so a conditional update is atomic under any concurrency, in one process or several.
 /// </summary>
-public abstract class StoreDatabase(TimeProvider? time) : IHealthCheck, IDisposable
+public abstract class StoreDatabase(TimeProvider time) : IHealthCheck, IDisposable
 {
     /// <summary>The most writes committed in one transaction.</summary>
     private const int MaxGroup = 64;
@@ -26,9 +26,6 @@ public abstract class StoreDatabase(TimeProvider? time) : IHealthCheck, IDisposa
     public event Action? Committed;
 
     public abstract StoreEngine Engine { get; }
-
-    /// <summary>The clock of every time this store's own records stamp (outbox, inbox, schema versions).</summary>
-    public TimeProvider Time { get; } = time ?? TimeProvider.System;
 
     /// <summary>
     /// Whether several instances of a service may share this store (PostgreSQL): only then do they keep claims on what
@@ -228,7 +225,7 @@ public abstract class StoreDatabase(TimeProvider? time) : IHealthCheck, IDisposa
                         INSERT INTO schema_versions (component, version, applied_at) VALUES ($component, $version, $at)
                         ON CONFLICT (component) DO UPDATE SET version = $version, applied_at = $at
                         """,
-                        tx, ct, ("$component", part.Component), ("$version", (long)migration.Version), ("$at", Time.GetUtcNow().ToStoreText()));
+                        tx, ct, ("$component", part.Component), ("$version", (long)migration.Version), ("$at", time.GetUtcNow().ToStoreText()));
                 }
             }
 
