@@ -29,6 +29,9 @@ public sealed record BenchResult
     /// <summary>CPU milliseconds per order for each process, and <c>machine</c> for the whole machine.</summary>
     public IReadOnlyDictionary<string, double> CpuMsPerOrder { get; init; } = new Dictionary<string, double>();
 
+    /// <summary>How busy the machine's cores were during the measured run, in percent of all of them.</summary>
+    public double MachineBusyPercent { get; init; } = double.NaN;
+
     /// <summary>Resident memory (MB) of each service after start-up, before any order.</summary>
     public IReadOnlyDictionary<string, double> IdleRssMb { get; init; } = new Dictionary<string, double>();
 

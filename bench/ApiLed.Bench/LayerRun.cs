@@ -105,6 +105,7 @@ public static class LayerRun
                 TerminalP50Ms = Percentiles.Of(terminalMs, 50),
                 TerminalP99Ms = Percentiles.Of(terminalMs, 99),
                 CpuMsPerOrder = end.PerOrderSince(start, placed.Accepted),
+                MachineBusyPercent = end.MachineBusyPercentSince(start),
                 IdleRssMb = idle,
                 PeakRssMb = peaks.ToDictionary(p => p.Key, p => p.Value / Mb),
                 Note = string.Join("; ", new[]

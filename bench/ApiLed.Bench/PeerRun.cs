@@ -120,6 +120,7 @@ public static class PeerRun
                 TerminalP50Ms = duration.GetProperty("p50").GetDouble(),
                 TerminalP99Ms = duration.GetProperty("p99").GetDouble(),
                 CpuMsPerOrder = end.PerOrderSince(start, s.GetProperty("n").GetInt32()),
+                MachineBusyPercent = end.MachineBusyPercentSince(start),
                 PeakRssMb = peaks.ToDictionary(p => p.Key, p => p.Value / (1024.0 * 1024)),
                 Note = $"routing slips sent all at once, prefetch {options.PeerPrefetch} ({s.GetProperty("queues").GetString()} queues); the layer's process API, experience API and gateway idle beside it",
             };

@@ -9,11 +9,11 @@ public static class ResultTable
     public static string Render(IReadOnlyList<BenchResult> results)
     {
         var text = new StringBuilder();
-        text.AppendLine("| run | concurrency | orders | completed/s | accepted/s | accept p50 / p99 (ms) | accept→terminal p50 / p99 (ms) | CPU-ms per order (machine) | outcome |");
-        text.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+        text.AppendLine("| run | concurrency | orders | completed/s | accepted/s | accept p50 / p99 (ms) | accept→terminal p50 / p99 (ms) | CPU-ms per order (machine) | machine busy | outcome |");
+        text.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
         foreach (var r in results)
         {
-            text.AppendLine(Invariant($"| {r.Name} | {r.Concurrency} | {r.Orders} | {r.CompletedPerSecond:0.0} | {r.AcceptedPerSecond:0.0} | {Ms(r.AcceptP50Ms)} / {Ms(r.AcceptP99Ms)} | {Ms(r.TerminalP50Ms)} / {Ms(r.TerminalP99Ms)} | {Machine(r)} | {r.Completed} completed, {r.Failed} not{(r.Note is null ? "" : "; " + r.Note)} |"));
+            text.AppendLine(Invariant($"| {r.Name} | {r.Concurrency} | {r.Orders} | {r.CompletedPerSecond:0.0} | {r.AcceptedPerSecond:0.0} | {Ms(r.AcceptP50Ms)} / {Ms(r.AcceptP99Ms)} | {Ms(r.TerminalP50Ms)} / {Ms(r.TerminalP99Ms)} | {Machine(r)} | {Busy(r)} | {r.Completed} completed, {r.Failed} not{(r.Note is null ? "" : "; " + r.Note)} |"));
         }
 
         var processes = results.SelectMany(r => r.CpuMsPerOrder.Keys).Where(k => k != "machine").Distinct().Order().ToList();
@@ -51,6 +51,8 @@ public static class ResultTable
 
     private static string Machine(BenchResult r) =>
         r.CpuMsPerOrder.TryGetValue("machine", out var ms) ? ms.ToString("0.00", CultureInfo.InvariantCulture) : "–";
+
+    private static string Busy(BenchResult r) => double.IsNaN(r.MachineBusyPercent) ? "–" : r.MachineBusyPercent.ToString("0", CultureInfo.InvariantCulture) + " %";
 
     private static string Ms(double value) => double.IsNaN(value) ? "–" : value.ToString(value < 100 ? "0.0" : "0", CultureInfo.InvariantCulture);
 
