@@ -1,14 +1,17 @@
-using System.Diagnostics;
-
 namespace ApiLed.Bench;
 
-/// <summary>The CPU time each watched process and the whole machine had used at one moment (<paramref name="Taken"/>, a <see cref="Stopwatch"/> timestamp).</summary>
-public sealed record CpuSnapshot(IReadOnlyDictionary<string, TimeSpan> Processes, TimeSpan Machine, long Taken)
+/// <summary>
+/// The CPU time each watched process had used at one moment, and the machine's busy and total CPU time (all cores;
+/// total counts idle time too).
+/// </summary>
+public sealed record CpuSnapshot(IReadOnlyDictionary<string, TimeSpan> Processes, TimeSpan Machine, TimeSpan MachineTotal)
 {
-    public static CpuSnapshot Take(IReadOnlyDictionary<string, int> pids) => new(
-        pids.ToDictionary(p => p.Key, p => ProcessCpu.CpuTime(p.Value) ?? TimeSpan.Zero),
-        ProcessCpu.MachineBusy(),
-        Stopwatch.GetTimestamp());
+    public static CpuSnapshot Take(IReadOnlyDictionary<string, int> pids)
+    {
+        var processes = pids.ToDictionary(p => p.Key, p => ProcessCpu.CpuTime(p.Value) ?? TimeSpan.Zero);
+        var (busy, total) = ProcessCpu.MachineTimes();
+        return new(processes, busy, total);
+    }
 
     /// <summary>
     /// How busy the machine's cores were from <paramref name="start"/> to this snapshot, in percent of all of them
@@ -16,8 +19,8 @@ public sealed record CpuSnapshot(IReadOnlyDictionary<string, TimeSpan> Processes
     /// </summary>
     public double MachineBusyPercentSince(CpuSnapshot start)
     {
-        var wall = Stopwatch.GetElapsedTime(start.Taken, Taken);
-        return wall <= TimeSpan.Zero ? double.NaN : 100 * (Machine - start.Machine) / (wall * Environment.ProcessorCount);
+        var total = MachineTotal - start.MachineTotal;
+        return total <= TimeSpan.Zero ? double.NaN : 100 * (Machine - start.Machine) / total;
     }
 
     /// <summary>CPU milliseconds per order from <paramref name="start"/> to this snapshot, per process and for the machine.</summary>

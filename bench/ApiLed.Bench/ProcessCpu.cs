@@ -37,13 +37,15 @@ public static class ProcessCpu
         }
     }
 
-    /// <summary>Busy CPU time of the whole machine (all cores, every process), from <c>/proc/stat</c>.</summary>
-    public static TimeSpan MachineBusy()
+    /// <summary>
+    /// Busy and total (busy and idle) CPU time of the whole machine, all its cores, every process, from <c>/proc/stat</c>.
+    /// </summary>
+    public static (TimeSpan Busy, TimeSpan Total) MachineTimes()
     {
         var cpu = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
         // user nice system idle iowait irq softirq steal guest guest_nice: busy = all but idle and iowait (guest is inside user)
         var values = cpu.Skip(1).Take(8).Select(v => long.Parse(v, CultureInfo.InvariantCulture)).ToArray();
         var busy = values[0] + values[1] + values[2] + values[5] + values[6] + values[7];
-        return TimeSpan.FromSeconds(busy / TicksPerSecond);
+        return (TimeSpan.FromSeconds(busy / TicksPerSecond), TimeSpan.FromSeconds((busy + values[3] + values[4]) / TicksPerSecond));
     }
 }
