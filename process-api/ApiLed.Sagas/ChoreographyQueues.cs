@@ -5,8 +5,9 @@ namespace ApiLed.Sagas;
 /// <summary>
 /// Where choreographed saga events go besides their own routing key. An event of a choreographed saga is also routed
 /// (RabbitMQ's <c>BCC</c> header) to <c>choreography.{system}</c> of the one system whose turn it is, and to
-/// <c>choreography.tracker</c>; each participant's queue <c>{system}.choreography</c> is bound to its own key only,
-/// so it receives the events it acts on and no others, and the process API's tracker receives choreographed sagas only.
+/// <c>choreography.tracker</c> (but for the process API's own events while a participant acts next); each participant's
+/// queue <c>{system}.choreography</c> is bound to its own key only, so it receives the events it acts on and no others,
+/// and the process API's tracker receives choreographed sagas only.
 /// Subscribers of the events themselves (bound to their routing keys, or <c>#</c>) receive every event as before.
 /// </summary>
 public static class ChoreographyQueues
@@ -40,4 +41,13 @@ public static class ChoreographyQueues
 
         return SagaTransitions.Next(saga).System is { } system ? [TrackerKey, KeyFor(system)] : [TrackerKey];
     }
+
+    /// <summary>
+    /// The keys an event the process API records itself (the saga's start, a callback or a cancel it took) is also routed
+    /// by: not to its own tracker while a participant acts next, since the tracker would find nothing newer than the state
+    /// recorded with the event; to the tracker still when no participant does (it may have to take a callback that came
+    /// before the wait). One delivery less for every choreographed saga.
+    /// </summary>
+    public static IReadOnlyList<string>? ForProcessApiEvent(IReadOnlyList<string>? keys) =>
+        keys is { Count: > 1 } && keys.Contains(TrackerKey) ? [.. keys.Where(k => k != TrackerKey)] : keys;
 }

@@ -69,6 +69,46 @@ public sealed class ChoreographyRoutingTests
         Assert.Null(SagaTransitions.Event(saga, OrderEvents.Failed, 1001).AlsoRoutedTo);
     }
 
+    [Fact]
+    public async Task The_process_apis_own_event_goes_to_the_next_participant_and_not_to_its_own_tracker()
+    {
+        using var temp = new TempSagaStore("apiled-routing-");
+        var saga = Saga(FlowModes.Choreography);
+
+        await temp.Store.StartAsync(saga, [SagaTransitions.Event(saga, OrderEvents.Processing, 1)], CancellationToken.None);
+
+        var row = Assert.Single(await temp.Outbox.PendingAsync(10, CancellationToken.None));
+        Assert.Equal(OrderEvents.Processing, row.RoutingKey);
+        Assert.Equal(["choreography.inventory"], row.AlsoRoutedTo); // the tracker would find nothing newer than this record
+    }
+
+    [Fact]
+    public async Task The_process_apis_own_event_reaches_its_tracker_when_no_participant_acts_next()
+    {
+        using var temp = new TempSagaStore("apiled-routing-");
+        var saga = Saga(FlowModes.Choreography);
+        await temp.Store.StartAsync(saga, [], CancellationToken.None);
+        foreach (var step in saga.Steps)
+        {
+            SagaTransitions.CompleteStep(saga, step, saga.DefinitionOf(step), new StepOutcome.Succeeded(null), 1);
+        }
+
+        await temp.Store.RecordAsync(saga, SagaTransitions.Finish(saga, SagaStatuses.Completed), CancellationToken.None);
+
+        var row = Assert.Single(await temp.Outbox.PendingAsync(10, CancellationToken.None));
+        Assert.Equal(OrderEvents.Completed, row.RoutingKey);
+        Assert.Equal(["choreography.tracker"], row.AlsoRoutedTo); // e.g. a callback wait next: the tracker takes one that came early
+    }
+
+    [Fact]
+    public void Keys_without_the_tracker_or_without_a_participant_are_kept_as_they_are()
+    {
+        Assert.Null(ChoreographyQueues.ForProcessApiEvent(null));
+        Assert.Equal(["choreography.tracker"], ChoreographyQueues.ForProcessApiEvent(["choreography.tracker"]));
+        Assert.Equal(["choreography.billing"], ChoreographyQueues.ForProcessApiEvent(["choreography.billing"]));
+        Assert.Equal(["choreography.billing"], ChoreographyQueues.ForProcessApiEvent(["choreography.tracker", "choreography.billing"]));
+    }
+
     private static SagaState Saga(string mode)
     {
         var flow = new FlowDefinition

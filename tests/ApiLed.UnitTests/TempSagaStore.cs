@@ -16,11 +16,15 @@ internal sealed class TempSagaStore : IDisposable
     {
         folder = Directory.CreateTempSubdirectory(prefix).FullName;
         database = new SqliteDatabase(Options.Create(new StoreOptions { Path = Path.Combine(folder, "process.db") }), TimeProvider.System);
-        Store = new SagaStore(database, new OutboxStore(database, new OutboxSignal(), TimeProvider.System), TimeProvider.System, NullLogger<SagaStore>.Instance);
+        Outbox = new OutboxStore(database, new OutboxSignal(), TimeProvider.System);
+        Store = new SagaStore(database, Outbox, TimeProvider.System, NullLogger<SagaStore>.Instance);
         Store.InitializeAsync(CancellationToken.None).GetAwaiter().GetResult();
     }
 
     public SagaStore Store { get; }
+
+    /// <summary>The outbox the store records the saga's events in.</summary>
+    public OutboxStore Outbox { get; }
 
     /// <summary>The saga claims of the process API on this store (a SQLite file: its one instance owns every saga).</summary>
     public SagaLeases Leases() => new(database, Options.Create(new SagaOptions()), TimeProvider.System, NullLogger<SagaLeases>.Instance);

@@ -92,7 +92,7 @@ public sealed partial class SagaStore(StoreDatabase database, OutboxStore outbox
 
             foreach (var message in messages)
             {
-                await outbox.EnqueueAsync(c, tx, message, ct);
+                await outbox.EnqueueAsync(c, tx, message with { AlsoRoutedTo = ChoreographyQueues.ForProcessApiEvent(message.AlsoRoutedTo) }, ct);
             }
 
             return (fresh, true);
@@ -151,7 +151,7 @@ public sealed partial class SagaStore(StoreDatabase database, OutboxStore outbox
 
             foreach (var message in changes.Messages)
             {
-                await outbox.EnqueueAsync(c, tx, message, ct);
+                await outbox.EnqueueAsync(c, tx, message with { AlsoRoutedTo = ChoreographyQueues.ForProcessApiEvent(message.AlsoRoutedTo) }, ct);
             }
 
             return 0;
