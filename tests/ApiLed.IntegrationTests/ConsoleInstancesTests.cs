@@ -15,7 +15,7 @@ public sealed class ConsoleInstancesTests(ConsoleInstancesTests.TwoProcessApis l
 {
     public sealed class TwoProcessApis : LayerFixture
     {
-        private readonly int secondPort = FreePort.Next();
+        private readonly int secondPort = FreePorts.Next();
 
         public ServiceProcess? Second { get; private set; }
 

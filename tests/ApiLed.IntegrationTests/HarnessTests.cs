@@ -50,7 +50,7 @@ public sealed class HarnessTests(HarnessWireMockFixture wireMock) : IClassFixtur
     [Fact]
     public void Free_ports_are_distinct_and_bindable()
     {
-        var ports = Enumerable.Range(0, 20).Select(_ => FreePort.Next()).ToList();
+        var ports = Enumerable.Range(0, 20).Select(_ => FreePorts.Next()).ToList();
         Assert.Equal(ports.Count, ports.Distinct().Count());
         var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, ports[0]);
         listener.Start();
@@ -226,7 +226,7 @@ public sealed class HarnessTests(HarnessWireMockFixture wireMock) : IClassFixtur
     {
         // A real process that answers HTTP: the WireMock jar itself, ready when its admin API answers.
         var logs = Path.Combine(Path.GetTempPath(), "apiled-tests", "harness-" + Guid.NewGuid().ToString("N")[..8]);
-        var port = FreePort.Next();
+        var port = FreePorts.Next();
         await using var service = ServiceProcess.ForCommand(
             "fake-service",
             "java",
@@ -274,7 +274,7 @@ public sealed class HarnessTests(HarnessWireMockFixture wireMock) : IClassFixtur
     public async Task Service_process_that_exits_early_fails_readiness_with_its_output()
     {
         var logs = Path.Combine(Path.GetTempPath(), "apiled-tests", "harness-" + Guid.NewGuid().ToString("N")[..8]);
-        var port = FreePort.Next();
+        var port = FreePorts.Next();
         await using var service = ServiceProcess.ForCommand(
             "broken-service", "java", ["-jar", "/nonexistent/none.jar"], port, new Dictionary<string, string?>(), logs);
         service.Start();
@@ -316,7 +316,7 @@ public sealed class HarnessTests(HarnessWireMockFixture wireMock) : IClassFixtur
         {
             for (var attempt = 0; ; attempt++)
             {
-                var baseUrl = $"http://127.0.0.1:{FreePort.Next()}";
+                var baseUrl = $"http://127.0.0.1:{FreePorts.Next()}";
                 var listener = new HttpListener();
                 listener.Prefixes.Add(baseUrl + "/");
                 try

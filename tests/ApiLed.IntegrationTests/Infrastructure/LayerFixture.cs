@@ -269,7 +269,7 @@ public class LayerFixture : IAsyncLifetime
         Directory.CreateDirectory(Path.Combine(TempDirectory, "data"));
         foreach (var service in Enum.GetValues<LayerService>())
         {
-            _ports[service] = FreePort.Next();
+            _ports[service] = FreePorts.Next();
         }
 
         _stores = new TestStores(Path.Combine(TempDirectory, "data"));
@@ -339,7 +339,7 @@ public class LayerFixture : IAsyncLifetime
     /// </summary>
     public async Task<ServiceProcess> StartInstanceAsync(LayerService service, int number, int? port = null)
     {
-        var process = new ServiceProcess($"{LogName(service)}-{number}", RepoPaths.ServiceDll(DllName(service)), port ?? FreePort.Next(),
+        var process = new ServiceProcess($"{LogName(service)}-{number}", RepoPaths.ServiceDll(DllName(service)), port ?? FreePorts.Next(),
             EnvironmentOf(service), LogDirectory);
         _extraInstances.Add(process);
         await process.StartAsync(Options.ReadyTimeout);

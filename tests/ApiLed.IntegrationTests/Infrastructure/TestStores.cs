@@ -1,4 +1,4 @@
-using Npgsql;
+using ApiLed.LayerRunner;
 
 namespace ApiLed.IntegrationTests.Infrastructure;
 
@@ -10,7 +10,7 @@ namespace ApiLed.IntegrationTests.Infrastructure;
 public sealed class TestStores(string dataFolder) : IAsyncDisposable
 {
     private readonly string prefix = "apiled_t" + Guid.NewGuid().ToString("N")[..12];
-    private readonly List<string> created = [];
+    private bool created;
 
     /// <summary>Whether this run keeps the stores on PostgreSQL.</summary>
     public static bool OnPostgres => Environment.GetEnvironmentVariable("APILED_TEST_STORE") is "postgres";
@@ -29,14 +29,8 @@ public sealed class TestStores(string dataFolder) : IAsyncDisposable
             return;
         }
 
-        await using var admin = await OpenServerAsync(ct);
-        foreach (var name in names)
-        {
-            await using var command = new NpgsqlCommand(
-                $"CREATE DATABASE \"{DatabaseOf(name)}\" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'", admin);
-            await command.ExecuteNonQueryAsync(ct);
-            created.Add(DatabaseOf(name));
-        }
+        created = true; // dropped by their prefix: those made before a failure here too
+        await PostgresDatabases.CreateAsync(ServerConnectionString, prefix, names, ct);
     }
 
     /// <summary>Sets the <c>Store__…</c> variables of a service whose store is <paramref name="name"/>.</summary>
@@ -54,33 +48,14 @@ public sealed class TestStores(string dataFolder) : IAsyncDisposable
     }
 
     /// <summary>The connection string of store <paramref name="name"/> (PostgreSQL only).</summary>
-    public string ConnectionStringOf(string name) =>
-        new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = DatabaseOf(name) }.ConnectionString;
-
-    private string DatabaseOf(string name) => $"{prefix}_{name}";
-
-    private static async Task<NpgsqlConnection> OpenServerAsync(CancellationToken ct)
-    {
-        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(ServerConnectionString) { Database = "postgres", Pooling = false }.ConnectionString);
-        await connection.OpenAsync(ct);
-        return connection;
-    }
+    public string ConnectionStringOf(string name) => PostgresDatabases.ConnectionString(ServerConnectionString, $"{prefix}_{name}");
 
     public async ValueTask DisposeAsync()
     {
-        if (created.Count == 0)
+        if (created)
         {
-            return;
+            await PostgresDatabases.DropAsync(ServerConnectionString, prefix);
+            created = false;
         }
-
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await using var admin = await OpenServerAsync(timeout.Token);
-        foreach (var database in created)
-        {
-            await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)", admin);
-            await command.ExecuteNonQueryAsync(timeout.Token);
-        }
-
-        created.Clear();
     }
 }

@@ -14,7 +14,7 @@ public class TwoInstancesOfEachSystem(string flow, bool billingBehindWireMock) :
     /// <summary>The systems that run twice.</summary>
     public static readonly IReadOnlyList<LayerService> Systems = [LayerService.Inventory, LayerService.Billing, LayerService.Shipping];
 
-    private readonly Dictionary<LayerService, int> secondPorts = Systems.ToDictionary(s => s, _ => FreePort.Next());
+    private readonly Dictionary<LayerService, int> secondPorts = Systems.ToDictionary(s => s, _ => FreePorts.Next());
     private readonly Dictionary<LayerService, ServiceProcess> seconds = [];
 
     /// <summary>The second instance of a system.</summary>

@@ -101,7 +101,7 @@ public sealed class WireMockServer : IAsyncDisposable
         Exception? last = null;
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            var p = port ?? FreePort.Next();
+            var p = port ?? FreePorts.Next();
             List<string> arguments =
             [
                 "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
@@ -126,7 +126,7 @@ public sealed class WireMockServer : IAsyncDisposable
             }
             catch (Exception e) when (e is InvalidOperationException or TimeoutException && port is null)
             {
-                // Most likely the port was taken between FreePort and the bind: try another one.
+                // Most likely the port was taken between FreePorts and the bind: try another one.
                 last = e;
                 await process.DisposeAsync();
             }
