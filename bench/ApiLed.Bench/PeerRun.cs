@@ -37,6 +37,7 @@ public static class PeerRun
         var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
+            RedirectStandardInput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
@@ -53,6 +54,7 @@ public static class PeerRun
         info.Environment["RABBITMQ_PORT"] = layer.Broker!.AmqpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         info.Environment["WARMUP"] = options.Warmup.ToString(System.Globalization.CultureInfo.InvariantCulture);
         info.Environment["LABEL"] = "bench";
+        info.Environment["SETTLE_ON_STDIN"] = "1"; // after its warm-up it waits for a line, sent once the machine is quiet
         // The same host setting as ApiLed's services (Directory.Build.props): idle thread-pool workers do not spin.
         info.Environment["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0";
         using var peer = Process.Start(info) ?? throw new InvalidOperationException("The Courier peer did not start.");
@@ -81,7 +83,13 @@ public static class PeerRun
             timeout.CancelAfter(TimeSpan.FromMinutes(20));
             while (await peer.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
             {
-                if (line == "measuring")
+                if (line == "warmed")
+                {
+                    say($"  quiet after the warm-up in {(await QuietMachine.WaitAsync(TimeSpan.FromMinutes(1), timeout.Token)).TotalSeconds:0.0} s (the JIT finishing)");
+                    await peer.StandardInput.WriteLineAsync("go".AsMemory(), timeout.Token);
+                    await peer.StandardInput.FlushAsync(timeout.Token);
+                }
+                else if (line == "measuring")
                 {
                     start = CpuSnapshot.Take(pids);
                     memory = new MemoryWatch(pids);

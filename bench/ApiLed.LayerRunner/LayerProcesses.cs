@@ -259,8 +259,12 @@ public sealed class LayerProcesses : IAsyncDisposable
             case LayerService.Billing:
                 SetStore(env, LayerService.Billing);
                 SetBroker(env);
-                // The billing participant calls billing through WireMock too, so choreography meets the same faults.
-                env["Choreography__SystemApiUrl"] = billingForCallers;
+                // With WireMock in front of billing (the chaos tool), the billing participant calls billing through it too, so
+                // choreography meets the same faults; without, it calls its system API in process, as run.sh starts it.
+                if (BillingProxy is not null)
+                {
+                    env["Choreography__SystemApiUrl"] = BillingProxy.BaseUrl;
+                }
                 break;
             case LayerService.Shipping:
                 SetStore(env, LayerService.Shipping);

@@ -15,7 +15,7 @@ using Microsoft.Extensions.Logging;
 //   dotnet MtbHttp.dll N PREFETCH [INVENTORY_URL BILLING_URL SHIPPING_URL] [DECLINE_EVERY] [SHIP_FAIL_EVERY]
 //   RABBITMQ_VHOST (default "/") picks the virtual host. WARMUP (default 300) slips run first, not measured.
 //   RABBITMQ_PORT (default 5672) the broker's AMQP port. It prints "measuring" when the warm-up is over, so a bench can
-//   start its CPU counters there. QUORUM=1 declares quorum queues (ApiLed's kind) instead of MassTransit's default classic queues. LABEL names the run's order ids.
+//   start its CPU counters there; with SETTLE_ON_STDIN=1 it prints "warmed" after the warm-up and waits for a line first. QUORUM=1 declares quorum queues (ApiLed's kind) instead of MassTransit's default classic queues. LABEL names the run's order ids.
 int n = int.Parse(args.Length > 0 ? args[0] : "5000");
 ushort prefetch = ushort.Parse(args.Length > 1 ? args[1] : "64");
 var urls = new SystemUrls(
@@ -120,6 +120,11 @@ async Task<(double SendSeconds, double TotalSeconds)> RunAsync(string prefix, in
 if (warmup > 0)
 {
     await RunAsync("warm", warmup);
+    if (Environment.GetEnvironmentVariable("SETTLE_ON_STDIN") == "1")
+    {
+        Console.WriteLine("warmed");
+        await Console.In.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(5));
+    }
 }
 
 Console.WriteLine("measuring");
