@@ -4,9 +4,10 @@ namespace ApiLed.Bench;
 
 /// <summary>
 /// Waits, after a warm-up, until the machine is quiet. What the warm-up made hot is compiled again, optimised, by each
-/// process's background JIT thread after the load has moved on; on two cores that compiling took a fifth of the
-/// machine during runs measured straight after a 4,000-order warm-up (<c>perf</c>, 2026-11-27), counted as the
-/// orders' CPU. Both the layer and the Courier peer wait for it.
+/// process's background JIT thread, some of it after the load has moved on: in a choreography run measured straight
+/// after a 4,000-order warm-up, the JIT threads had a fifth of the machine's <c>perf</c> samples (2026-11-27), counted
+/// as the orders' CPU. This wait lets the queue the warm-up left drain (1–6 s after 6,000 orders that day); what the
+/// measured load itself makes hot is still compiled during it. Both the layer and the Courier peer wait for it.
 /// </summary>
 public static class QuietMachine
 {
