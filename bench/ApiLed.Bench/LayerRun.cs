@@ -70,7 +70,7 @@ public static class LayerRun
                     throw new InvalidOperationException($"The warm-up orders did not all finish within 5 minutes (logs: {layer.LogDirectory}).");
                 }
 
-                say($"  quiet after the warm-up in {(await QuietMachine.WaitAsync(TimeSpan.FromMinutes(1), ct)).TotalSeconds:0.0} s (the JIT finishing)");
+                await QuietMachine.WaitAsync(say, ct);
             }
 
             say($"  measuring: {options.Orders} orders");

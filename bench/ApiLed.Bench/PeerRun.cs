@@ -85,7 +85,7 @@ public static class PeerRun
             {
                 if (line == "warmed")
                 {
-                    say($"  quiet after the warm-up in {(await QuietMachine.WaitAsync(TimeSpan.FromMinutes(1), timeout.Token)).TotalSeconds:0.0} s (the JIT finishing)");
+                    await QuietMachine.WaitAsync(say, timeout.Token);
                     await peer.StandardInput.WriteLineAsync("go".AsMemory(), timeout.Token);
                     await peer.StandardInput.FlushAsync(timeout.Token);
                 }

@@ -14,21 +14,25 @@ public static class QuietMachine
     /// <summary>The machine counts as quiet below this busy share, twice in a row, half a second each.</summary>
     public const double QuietBusyPercent = 10;
 
-    /// <summary>Waits until the machine is quiet or <paramref name="longest"/> has passed; returns how long it waited.</summary>
-    public static async Task<TimeSpan> WaitAsync(TimeSpan longest, CancellationToken ct)
+    /// <summary>The longest it waits.</summary>
+    public static readonly TimeSpan Longest = TimeSpan.FromMinutes(1);
+
+    private static readonly Dictionary<string, int> NoProcesses = [];
+
+    /// <summary>Waits until the machine is quiet or <see cref="Longest"/> has passed, and says how long it waited.</summary>
+    public static async Task WaitAsync(Action<string> say, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
-        var (busy, total) = ProcessCpu.MachineTimes();
+        var last = CpuSnapshot.Take(NoProcesses);
         var quietSamples = 0;
-        while (quietSamples < 2 && Stopwatch.GetElapsedTime(started) < longest)
+        while (quietSamples < 2 && Stopwatch.GetElapsedTime(started) < Longest)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
-            var (nowBusy, nowTotal) = ProcessCpu.MachineTimes();
-            var share = nowTotal > total ? (nowBusy - busy) / (nowTotal - total) * 100 : 0;
-            (busy, total) = (nowBusy, nowTotal);
-            quietSamples = share < QuietBusyPercent ? quietSamples + 1 : 0;
+            var now = CpuSnapshot.Take(NoProcesses);
+            quietSamples = now.MachineBusyPercentSince(last) < QuietBusyPercent ? quietSamples + 1 : 0;
+            last = now;
         }
 
-        return Stopwatch.GetElapsedTime(started);
+        say($"  quiet after the warm-up in {Stopwatch.GetElapsedTime(started).TotalSeconds:0.0} s (the JIT finishing)");
     }
 }

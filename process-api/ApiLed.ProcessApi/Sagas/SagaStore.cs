@@ -92,7 +92,7 @@ public sealed partial class SagaStore(StoreDatabase database, OutboxStore outbox
 
             foreach (var message in messages)
             {
-                await outbox.EnqueueAsync(c, tx, message with { AlsoRoutedTo = ChoreographyQueues.ForProcessApiEvent(message.AlsoRoutedTo) }, ct);
+                await EnqueueOwnEventAsync(c, tx, message, ct);
             }
 
             return (fresh, true);
@@ -151,7 +151,7 @@ public sealed partial class SagaStore(StoreDatabase database, OutboxStore outbox
 
             foreach (var message in changes.Messages)
             {
-                await outbox.EnqueueAsync(c, tx, message with { AlsoRoutedTo = ChoreographyQueues.ForProcessApiEvent(message.AlsoRoutedTo) }, ct);
+                await EnqueueOwnEventAsync(c, tx, message, ct);
             }
 
             return 0;
@@ -161,6 +161,10 @@ public sealed partial class SagaStore(StoreDatabase database, OutboxStore outbox
             SagaMetrics.Finish(saga);
         }
     }
+
+    /// <summary>Puts an event the process API made in the outbox, routed as <see cref="ChoreographyQueues.ForProcessApiEvent"/> says.</summary>
+    private Task EnqueueOwnEventAsync(DbConnection c, DbTransaction tx, OutboundMessage message, CancellationToken ct) =>
+        outbox.EnqueueAsync(c, tx, message with { AlsoRoutedTo = ChoreographyQueues.ForProcessApiEvent(message.AlsoRoutedTo) }, ct);
 
     /// <summary>
     /// Takes a choreographed saga's state from an event when it is newer than the one held (events may repeat or
