@@ -21,6 +21,9 @@ public sealed record BrokerMessage(
     ReadOnlyMemory<byte> Body,
     IReadOnlyList<string>? AlsoRoutedTo = null)
 {
+    /// <summary>More AMQP headers of the application's own, written as they are (e.g. <c>apiled-earlier-events</c>).</summary>
+    public IReadOnlyDictionary<string, string>? Headers { get; init; }
+
     /// <summary>A message for <paramref name="message"/>, stamped now with the current correlation id and trace.</summary>
     public static BrokerMessage From(OutboundMessage message, DateTimeOffset now) => new(
         message.MessageId, message.Exchange, message.RoutingKey, message.Type, now, CorrelationContext.Current,

@@ -98,7 +98,7 @@ public sealed partial class ConfirmedPublisher : IAsyncDisposable
         using var activity = MessagingSpans.StartPublish(message);
         var properties = MessageEnvelope.CreateProperties(message.MessageId, message.Type, source, message.Time, message.CorrelationId,
             MessageEnvelope.CurrentTraceParent() ?? message.TraceParent, MessageEnvelope.CurrentTraceState() ?? message.TraceState,
-            message.AlsoRoutedTo);
+            message.AlsoRoutedTo, message.Headers);
         try
         {
             return on.BasicPublishAsync(message.Exchange, message.RoutingKey, mandatory: false, properties, message.Body, ct).AsTask();

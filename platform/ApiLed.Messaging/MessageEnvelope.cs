@@ -24,8 +24,11 @@ public static class MessageEnvelope
     /// <summary>RabbitMQ's sender-selected distribution header: more routing keys, removed before delivery.</summary>
     public const string Bcc = "BCC";
 
+    private static readonly Dictionary<string, string> EmptyHeaders = [];
+
     public static BasicProperties CreateProperties(string messageId, string type, string source, DateTimeOffset time,
-        string? correlationId, string? traceParent, string? traceState = null, IReadOnlyList<string>? alsoRoutedTo = null)
+        string? correlationId, string? traceParent, string? traceState = null, IReadOnlyList<string>? alsoRoutedTo = null,
+        IReadOnlyDictionary<string, string>? moreHeaders = null)
     {
         var headers = new Dictionary<string, object?>
         {
@@ -54,6 +57,11 @@ public static class MessageEnvelope
             headers[Bcc] = alsoRoutedTo.Select(key => (object?)key).ToList();
         }
 
+        foreach (var (name, value) in moreHeaders ?? EmptyHeaders)
+        {
+            headers.TryAdd(name, value);
+        }
+
         return new BasicProperties
         {
             MessageId = messageId,
@@ -66,8 +74,11 @@ public static class MessageEnvelope
         };
     }
 
-    public static string? Header(IReadOnlyBasicProperties properties, string name) =>
-        properties.Headers is not null && properties.Headers.TryGetValue(name, out var value) ? value switch
+    public static string? Header(IReadOnlyBasicProperties properties, string name) => Header(properties.Headers, name);
+
+    /// <summary>The header's value as text (RabbitMQ delivers text headers as UTF-8 bytes), or null when it is absent.</summary>
+    public static string? Header(IDictionary<string, object?>? headers, string name) =>
+        headers is not null && headers.TryGetValue(name, out var value) ? value switch
         {
             byte[] bytes => Encoding.UTF8.GetString(bytes),
             string text => text,

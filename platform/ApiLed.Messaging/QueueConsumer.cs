@@ -97,7 +97,10 @@ public sealed partial class QueueConsumer<THandler> : BackgroundService
             correlationId,
             delivery.Body.ToArray(),
             delivery.Redelivered,
-            properties.Headers is not null && properties.Headers.TryGetValue("x-delivery-count", out var count) && count is long n ? n : 0);
+            properties.Headers is not null && properties.Headers.TryGetValue("x-delivery-count", out var count) && count is long n ? n : 0)
+        {
+            Headers = properties.Headers,
+        };
 
         using var activity = MessagingSpans.StartProcess(queue.Name, delivery.Exchange, message,
             MessageEnvelope.Header(properties, MessageEnvelope.TraceParent), MessageEnvelope.Header(properties, MessageEnvelope.TraceState));

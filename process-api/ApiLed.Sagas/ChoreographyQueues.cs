@@ -17,6 +17,13 @@ public static class ChoreographyQueues
 
     public const string TrackerKey = KeyPrefix + "tracker";
 
+    /// <summary>
+    /// The header of an event a participant published last in a batch for the tracker: the routing keys, space-separated
+    /// and in order, of the events before it in that batch, which were not routed to the tracker (see
+    /// <see cref="TrackedOnce"/>). The tracker writes their history lines from this event.
+    /// </summary>
+    public const string EarlierEventsHeader = "apiled-earlier-events";
+
     public static string For(string system) => system + ".choreography";
 
     /// <summary>The routing key that reaches the participant of <paramref name="system"/>.</summary>
@@ -50,4 +57,49 @@ public static class ChoreographyQueues
     /// </summary>
     public static IReadOnlyList<string>? ForProcessApiEvent(IReadOnlyList<string>? keys) =>
         keys is { Count: > 1 } && keys.Contains(TrackerKey) ? [.. keys.Where(k => k != TrackerKey)] : keys;
+
+    /// <summary>
+    /// One delivery to the tracker for a participant's batch: a participant whose action settles the saga publishes the
+    /// step's event and the saga's outcome together, each a snapshot of the whole saga. Only the last one routed to the
+    /// tracker keeps that route, naming the earlier ones in <see cref="EarlierEventsHeader"/>; the tracker would have
+    /// mirrored the last one anyway and has the earlier ones' history lines from it. Every other route stays.
+    /// </summary>
+    public static IReadOnlyList<BrokerMessage> TrackedOnce(IReadOnlyList<BrokerMessage> batch)
+    {
+        var last = -1;
+        for (var i = batch.Count - 1; i >= 0 && last < 0; i--)
+        {
+            last = batch[i].AlsoRoutedTo?.Contains(TrackerKey) == true ? i : -1;
+        }
+
+        if (last <= 0)
+        {
+            return batch;
+        }
+
+        var earlier = new List<string>();
+        var tracked = new List<BrokerMessage>(batch.Count);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var message = batch[i];
+            if (i < last && message.AlsoRoutedTo?.Contains(TrackerKey) == true)
+            {
+                earlier.Add(message.RoutingKey);
+                var others = message.AlsoRoutedTo.Where(k => k != TrackerKey).ToList();
+                message = message with { AlsoRoutedTo = others.Count > 0 ? others : null };
+            }
+            else if (i == last && earlier.Count > 0)
+            {
+                message = message with { Headers = new Dictionary<string, string>(StringComparer.Ordinal) { [EarlierEventsHeader] = string.Join(' ', earlier) } };
+            }
+
+            tracked.Add(message);
+        }
+
+        return tracked;
+    }
+
+    /// <summary>The routing keys an event delivered to the tracker names in <see cref="EarlierEventsHeader"/>, in order.</summary>
+    public static IReadOnlyList<string> EarlierEvents(IncomingMessage message) =>
+        message.Header(EarlierEventsHeader)?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
 }

@@ -208,6 +208,33 @@ public sealed class ChoreographyModeTests(ChoreographyModeTests.Fixture layer) :
     }
 
     [Fact]
+    public async Task The_tracker_is_sent_the_last_participants_batch_once_and_keeps_a_history_line_for_each_event()
+    {
+        var listener = "test.tracker-copies." + Guid.NewGuid().ToString("N");
+        await Layer.Broker.DeclareQueueAsync(listener, "apiled.events", "choreography.tracker"); // what the tracker is sent
+        var sku = LayerHttp.NewSku();
+        await Layer.InventoryClient.SetStockAsync(sku, onHand: 1);
+
+        var orderId = await Layer.GatewayClient.PlaceOrderAsync(LayerHttp.Order(sku));
+        Assert.Equal("completed", (await Layer.GatewayClient.WaitForTerminalAsync(orderId)).Status);
+        var saga = await Layer.ProcessApiClient.WaitForSagaAsync(orderId, SagaStatuses.Completed);
+
+        // Shipping's participant ends the saga: its step's event and the outcome, one delivery to the tracker.
+        var copies = (await Layer.Broker.WaitForMessagesAsync(listener, 3, TimeSpan.FromSeconds(30)))
+            .Where(e => e.MessageId!.StartsWith(orderId + "/", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["inventory.reserved", "payment.charged", "order.completed"], copies.Select(e => e.RoutingKey));
+        Assert.Equal("shipment.created", copies[^1].Header("apiled-earlier-events"));
+        Assert.All(copies.SkipLast(1), e => Assert.Null(e.Header("apiled-earlier-events")));
+
+        // ... yet the saga's history has a line for each event, in the order they were published.
+        var lines = saga.History.Select(h => h.Kind).ToList();
+        var shipped = lines.IndexOf("event shipment.created");
+        Assert.True(shipped >= 0, string.Join(", ", lines));
+        Assert.Equal("event order.completed", lines[shipped + 1]);
+        Assert.Single(lines, l => l == "event order.completed");
+    }
+
+    [Fact]
     public async Task A_saga_event_a_participant_cannot_read_is_dead_lettered()
     {
         var messageId = "bad-event-" + Guid.NewGuid().ToString("N");

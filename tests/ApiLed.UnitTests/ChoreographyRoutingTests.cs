@@ -1,4 +1,5 @@
 using ApiLed.Contracts;
+using ApiLed.Messaging;
 using ApiLed.Sagas;
 using ApiLed.Sagas.Flows;
 using ApiLed.Sagas.Operations;
@@ -109,6 +110,59 @@ public sealed class ChoreographyRoutingTests
         Assert.Equal(["choreography.billing"], ChoreographyQueues.ForProcessApiEvent(["choreography.tracker", "choreography.billing"]));
     }
 
+    [Fact]
+    public void A_participants_batch_reaches_the_tracker_once_as_its_last_event_naming_the_earlier_ones()
+    {
+        var saga = Saga(FlowModes.Choreography);
+        SagaTransitions.CompleteStep(saga, saga.Steps[0], saga.DefinitionOf(saga.Steps[0]), new StepOutcome.Succeeded(null), 1);
+        SagaTransitions.CompleteStep(saga, saga.Steps[1], saga.DefinitionOf(saga.Steps[1]), new StepOutcome.Succeeded(null), 1);
+        var changes = new SagaChangeSet(saga, TimeProvider.System); // the shipping participant's batch: its step, then the outcome
+        changes.Add(SagaTransitions.CompleteStep(saga, saga.Steps[2], saga.DefinitionOf(saga.Steps[2]), new StepOutcome.Succeeded(null), 1, DateTimeOffset.UtcNow));
+        changes.Add(SagaTransitions.Finish(saga, SagaStatuses.Completed));
+        var batch = changes.Messages.Select(m => BrokerMessage.From(m, DateTimeOffset.UtcNow)).ToList();
+        Assert.All(batch, m => Assert.Equal(["choreography.tracker"], m.AlsoRoutedTo)); // as each event alone would go
+
+        var tracked = ChoreographyQueues.TrackedOnce(batch);
+
+        Assert.Equal(batch.Select(m => m.RoutingKey), tracked.Select(m => m.RoutingKey)); // every event is still published
+        Assert.Null(tracked[0].AlsoRoutedTo);
+        Assert.Null(tracked[0].Headers);
+        Assert.Equal(["choreography.tracker"], tracked[1].AlsoRoutedTo);
+        Assert.Equal(batch[0].RoutingKey, tracked[1].Headers![ChoreographyQueues.EarlierEventsHeader]);
+    }
+
+    [Fact]
+    public void An_earlier_event_of_a_batch_keeps_its_route_to_a_participant()
+    {
+        BrokerMessage Event(string key, params string[] also) =>
+            new(key + "-id", "apiled.events", key, "t", DateTimeOffset.UtcNow, null, null, null, Array.Empty<byte>(), also);
+        List<BrokerMessage> batch =
+        [
+            Event("payment.failed", "choreography.tracker", "choreography.billing"),
+            Event("inventory.released", "choreography.tracker"),
+            Event("order.failed", "choreography.tracker"),
+        ];
+
+        var tracked = ChoreographyQueues.TrackedOnce(batch);
+
+        Assert.Equal(["choreography.billing"], tracked[0].AlsoRoutedTo);
+        Assert.Null(tracked[1].AlsoRoutedTo);
+        Assert.Equal(["choreography.tracker"], tracked[2].AlsoRoutedTo);
+        Assert.Equal("payment.failed inventory.released", tracked[2].Headers![ChoreographyQueues.EarlierEventsHeader]);
+    }
+
+    [Fact]
+    public void A_batch_with_one_event_for_the_tracker_is_published_as_it_is()
+    {
+        BrokerMessage Event(string key, string[]? also) =>
+            new(key + "-id", "apiled.events", key, "t", DateTimeOffset.UtcNow, null, null, null, Array.Empty<byte>(), also);
+        List<BrokerMessage> single = [Event("inventory.reserved", ["choreography.tracker", "choreography.billing"])];
+        List<BrokerMessage> trackerFirst = [Event("inventory.reserved", ["choreography.tracker"]), Event("audit.noted", null)];
+
+        Assert.Same(single, ChoreographyQueues.TrackedOnce(single));
+        Assert.Same(trackerFirst, ChoreographyQueues.TrackedOnce(trackerFirst));
+    }
+
     private static SagaState Saga(string mode)
     {
         var flow = new FlowDefinition
@@ -116,9 +170,9 @@ public sealed class ChoreographyRoutingTests
             Mode = mode,
             Steps =
             [
-                new StepDefinition { Name = "reserve-inventory", Operation = "inventory.reserve", Compensation = "inventory.release" },
-                new StepDefinition { Name = "charge-payment", Operation = "billing.charge", Compensation = "billing.refund" },
-                new StepDefinition { Name = "create-shipment", Operation = "shipping.create-shipment", Compensation = "shipping.cancel-shipment" },
+                new StepDefinition { Name = "reserve-inventory", Events = new StepEvents { Succeeded = "inventory.reserved" }, Operation = "inventory.reserve", Compensation = "inventory.release" },
+                new StepDefinition { Name = "charge-payment", Events = new StepEvents { Succeeded = "payment.charged" }, Operation = "billing.charge", Compensation = "billing.refund" },
+                new StepDefinition { Name = "create-shipment", Events = new StepEvents { Succeeded = "shipment.created" }, Operation = "shipping.create-shipment", Compensation = "shipping.cancel-shipment" },
             ],
         };
         var order = new FulfillOrderCommand("ord", "p", "c", [new PricedOrderLine("SKU-A", 1, 500)], 500, "EUR", "card",

@@ -168,9 +168,10 @@ public sealed partial class SagaStore(StoreDatabase database, OutboxStore outbox
 
     /// <summary>
     /// Takes a choreographed saga's state from an event when it is newer than the one held (events may repeat or
-    /// cross), with a history line. False when the event was not newer.
+    /// cross), with its history lines (an event naming earlier ones of its batch has one for each). False when the event
+    /// was not newer.
     /// </summary>
-    public Task<bool> MirrorAsync(SagaState saga, SagaHistoryEntry entry, CancellationToken ct) => database.WriteAsync(async (c, tx) =>
+    public Task<bool> MirrorAsync(SagaState saga, IReadOnlyList<SagaHistoryEntry> lines, CancellationToken ct) => database.WriteAsync(async (c, tx) =>
     {
         var data = JsonSerializer.Serialize(saga, JsonSerializerOptions.Web);
         var changed = await c.ExecuteAsync(
@@ -186,7 +187,10 @@ public sealed partial class SagaStore(StoreDatabase database, OutboxStore outbox
 
         if (changed == 1)
         {
-            await AppendHistoryAsync(c, tx, saga.OrderId, entry, ct);
+            foreach (var line in lines)
+            {
+                await AppendHistoryAsync(c, tx, saga.OrderId, line, ct);
+            }
         }
 
         return changed == 1;

@@ -32,11 +32,9 @@ public sealed class SagaTracker(SagaStore store, CallbackDelivery callbacks, ILo
             return MessageDisposition.Ack;
         }
 
-        var step = saga.Definition.Steps.FirstOrDefault(s =>
-            message.RoutingKey == s.Events.Succeeded || message.RoutingKey == s.Events.Failed || message.RoutingKey == s.Events.Compensated);
-        var failed = step is not null ? saga.Steps.FirstOrDefault(s => s.Name == step.Name)?.Error : saga.FailureReason;
-        var entry = new SagaHistoryEntry(saga.UpdatedAt, "event " + message.RoutingKey, step?.Name, failed);
-        if (await store.MirrorAsync(saga, entry, ct))
+        // A participant's batch reaches the tracker once, as its last event naming the ones before it: a line for each.
+        List<SagaHistoryEntry> lines = [.. ChoreographyQueues.EarlierEvents(message).Select(key => HistoryLine(saga, key)), HistoryLine(saga, message.RoutingKey)];
+        if (await store.MirrorAsync(saga, lines, ct))
         {
             SagaMetrics.Finish(saga); // the participants ended it (counted when the terminal event is first followed)
         }
@@ -51,5 +49,13 @@ public sealed class SagaTracker(SagaStore store, CallbackDelivery callbacks, ILo
         }
 
         return MessageDisposition.Ack;
+    }
+
+    private static SagaHistoryEntry HistoryLine(SagaState saga, string routingKey)
+    {
+        var step = saga.Definition.Steps.FirstOrDefault(s =>
+            routingKey == s.Events.Succeeded || routingKey == s.Events.Failed || routingKey == s.Events.Compensated);
+        var failed = step is not null ? saga.Steps.FirstOrDefault(s => s.Name == step.Name)?.Error : saga.FailureReason;
+        return new SagaHistoryEntry(saga.UpdatedAt, "event " + routingKey, step?.Name, failed);
     }
 }

@@ -91,7 +91,8 @@ public sealed class ChoreographyParticipant(
         // Not confirmed in time: the exception returns the event to the queue, and its redelivery repeats the
         // (idempotent) call and this publish with the same message ids.
         var now = time.GetUtcNow();
-        (await publisher.PublishAsync([.. changes.Messages.Select(m => BrokerMessage.From(m, now))], ct)).ThrowIfNotAllConfirmed();
+        var batch = ChoreographyQueues.TrackedOnce([.. changes.Messages.Select(m => BrokerMessage.From(m, now))]);
+        (await publisher.PublishAsync(batch, ct)).ThrowIfNotAllConfirmed();
         await inbox.RecordAsync(identity.Consumer, message.MessageId, ct);
         return MessageDisposition.Ack;
     }
