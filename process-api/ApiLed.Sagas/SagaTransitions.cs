@@ -592,13 +592,13 @@ public static class SagaTransitions
     public static string IdempotencyKey(SagaState saga, string step, string operation) => $"{saga.OrderId}/{step}/{operation}";
 
     /// <summary>The saga as it stands, as version <paramref name="version"/>: frozen, so later changes to it are not sent.</summary>
-    private static System.Text.Json.JsonElement Snapshot(SagaState saga, int version)
+    private static SerializedJson Snapshot(SagaState saga, int version)
     {
         var current = saga.Version;
         saga.Version = version;
         try
         {
-            return System.Text.Json.JsonSerializer.SerializeToElement(saga, System.Text.Json.JsonSerializerOptions.Web);
+            return SerializedJson.Of(saga);
         }
         finally
         {
