@@ -67,9 +67,9 @@ public static class ChoreographyQueues
     public static IReadOnlyList<BrokerMessage> TrackedOnce(IReadOnlyList<BrokerMessage> batch)
     {
         var last = -1;
-        for (var i = batch.Count - 1; i >= 0 && last < 0; i--)
+        for (var i = 0; i < batch.Count; i++)
         {
-            last = batch[i].AlsoRoutedTo?.Contains(TrackerKey) == true ? i : -1;
+            last = ToTracker(batch[i]) ? i : last;
         }
 
         if (last <= 0)
@@ -82,10 +82,10 @@ public static class ChoreographyQueues
         for (var i = 0; i < batch.Count; i++)
         {
             var message = batch[i];
-            if (i < last && message.AlsoRoutedTo?.Contains(TrackerKey) == true)
+            if (i < last && ToTracker(message))
             {
                 earlier.Add(message.RoutingKey);
-                var others = message.AlsoRoutedTo.Where(k => k != TrackerKey).ToList();
+                var others = message.AlsoRoutedTo!.Where(k => k != TrackerKey).ToList();
                 message = message with { AlsoRoutedTo = others.Count > 0 ? others : null };
             }
             else if (i == last && earlier.Count > 0)
@@ -98,6 +98,8 @@ public static class ChoreographyQueues
 
         return tracked;
     }
+
+    private static bool ToTracker(BrokerMessage message) => message.AlsoRoutedTo?.Contains(TrackerKey) == true;
 
     /// <summary>The routing keys an event delivered to the tracker names in <see cref="EarlierEventsHeader"/>, in order.</summary>
     public static IReadOnlyList<string> EarlierEvents(IncomingMessage message) =>
