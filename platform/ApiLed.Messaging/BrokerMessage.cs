@@ -27,13 +27,10 @@ public sealed record BrokerMessage(
     /// <summary>A message for <paramref name="message"/>, stamped now with the current correlation id and trace.</summary>
     public static BrokerMessage From(OutboundMessage message, DateTimeOffset now) => new(
         message.MessageId, message.Exchange, message.RoutingKey, message.Type, now, CorrelationContext.Current,
-        MessageEnvelope.CurrentTraceParent(), MessageEnvelope.CurrentTraceState(), BodyOf(message.Data), message.AlsoRoutedTo);
+        MessageEnvelope.CurrentTraceParent(), MessageEnvelope.CurrentTraceState(), SerializedJson.Utf8Of(message.Data), message.AlsoRoutedTo);
 
     /// <summary>A message for a stored outbox row, with the correlation id and trace it was stored with.</summary>
     public static BrokerMessage From(OutboxRow row) => new(
         row.MessageId, row.Exchange, row.RoutingKey, row.Type, row.CreatedAt, row.CorrelationId, row.TraceParent, row.TraceState,
         Encoding.UTF8.GetBytes(row.Body), row.AlsoRoutedTo);
-
-    private static ReadOnlyMemory<byte> BodyOf(object data) =>
-        data is SerializedJson json ? json.Utf8 : JsonSerializer.SerializeToUtf8Bytes(data, JsonSerializerOptions.Web);
 }

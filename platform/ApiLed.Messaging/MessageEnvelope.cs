@@ -24,8 +24,6 @@ public static class MessageEnvelope
     /// <summary>RabbitMQ's sender-selected distribution header: more routing keys, removed before delivery.</summary>
     public const string Bcc = "BCC";
 
-    private static readonly Dictionary<string, string> EmptyHeaders = [];
-
     public static BasicProperties CreateProperties(string messageId, string type, string source, DateTimeOffset time,
         string? correlationId, string? traceParent, string? traceState = null, IReadOnlyList<string>? alsoRoutedTo = null,
         IReadOnlyDictionary<string, string>? moreHeaders = null)
@@ -57,9 +55,12 @@ public static class MessageEnvelope
             headers[Bcc] = alsoRoutedTo.Select(key => (object?)key).ToList();
         }
 
-        foreach (var (name, value) in moreHeaders ?? EmptyHeaders)
+        if (moreHeaders is not null)
         {
-            headers.TryAdd(name, value);
+            foreach (var (name, value) in moreHeaders)
+            {
+                headers.TryAdd(name, value);
+            }
         }
 
         return new BasicProperties

@@ -76,7 +76,7 @@ public sealed class OutboxStore
             ("$id", message.MessageId), ("$exchange", message.Exchange), ("$key", message.RoutingKey), ("$type", message.Type),
             ("$correlation", CorrelationContext.Current), ("$trace", MessageEnvelope.CurrentTraceParent()),
             ("$state", MessageEnvelope.CurrentTraceState()),
-            ("$body", message.Data is SerializedJson json ? Encoding.UTF8.GetString(json.Utf8.Span) : JsonSerializer.Serialize(message.Data, JsonSerializerOptions.Web)), ("$at", time.GetUtcNow().ToStoreText()),
+            ("$body", Encoding.UTF8.GetString(SerializedJson.Utf8Of(message.Data).Span)), ("$at", time.GetUtcNow().ToStoreText()),
             ("$also", message.AlsoRoutedTo is { Count: > 0 } keys ? string.Join(' ', keys) : null));
         Interlocked.Exchange(ref enqueuedSinceCommit, 1);
     }

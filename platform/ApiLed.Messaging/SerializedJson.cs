@@ -19,6 +19,10 @@ public sealed class SerializedJson
     /// <summary><paramref name="value"/> serialized now (with ASP.NET Core's web defaults): later changes to it are not in it.</summary>
     public static SerializedJson Of<T>(T value) => new(JsonSerializer.SerializeToUtf8Bytes(value, JsonSerializerOptions.Web));
 
+    /// <summary>A message's data as UTF-8 JSON: a <see cref="SerializedJson"/> as it is, anything else serialized now.</summary>
+    public static ReadOnlyMemory<byte> Utf8Of(object data) =>
+        data is SerializedJson json ? json.Utf8 : JsonSerializer.SerializeToUtf8Bytes(data, JsonSerializerOptions.Web);
+
     /// <summary>The JSON read as <typeparamref name="T"/>.</summary>
     public T? Read<T>() => JsonSerializer.Deserialize<T>(Utf8.Span, JsonSerializerOptions.Web);
 }
