@@ -7,7 +7,10 @@ public sealed record BenchOptions
 {
     public static readonly string[] AllModes = ["orchestration", "hybrid", "choreography"];
 
-    /// <summary><c>compare</c> (the modes and the peer, each on a fresh layer), <c>modes</c> (only the modes) or <c>running</c> (a running layer).</summary>
+    /// <summary>
+    /// <c>compare</c> (the modes and the peer, each on a fresh layer), <c>modes</c> (only the modes), <c>running</c> (a running
+    /// layer) or <c>broker</c> (RabbitMQ alone: its CPU a message, see <see cref="BrokerFloorRun"/>).
+    /// </summary>
     public string Command { get; init; } = "compare";
 
     public IReadOnlyList<string> Modes { get; init; } = AllModes;
@@ -60,6 +63,18 @@ public sealed record BenchOptions
 
     public string Inventory { get; init; } = "http://127.0.0.1:5201";
 
+    /// <summary><c>broker</c>: messages measured per row.</summary>
+    public int Messages { get; init; } = 20_000;
+
+    /// <summary><c>broker</c>: confirmed publishes in flight at once; a list measures each.</summary>
+    public IReadOnlyList<int> InFlight { get; init; } = [1, 8, 64];
+
+    /// <summary><c>broker</c>: message sizes in bytes (a saga event is about 4,500; a command about 1,700); a list measures each.</summary>
+    public IReadOnlyList<int> MessageSizes { get; init; } = [1700, 4500];
+
+    /// <summary><c>broker</c>: the consumer's prefetch (ApiLed's <c>RabbitMq:Prefetch</c>).</summary>
+    public ushort Prefetch { get; init; } = 64;
+
     public string ApiKey { get; init; } = Environment.GetEnvironmentVariable("APILED_API_KEY") ?? "ak_demo_bench_368ec653b2b1096eb956360e";
 
     public const string Usage = """
@@ -69,6 +84,7 @@ public sealed record BenchOptions
           dotnet run --project bench/ApiLed.Bench -c Release -- compare            # the three modes and the peer
           dotnet run --project bench/ApiLed.Bench -c Release -- modes --modes hybrid --orders 3000
           dotnet run --project bench/ApiLed.Bench -c Release -- running --orders 400 --concurrency 64   # a layer started by ./run.sh
+          dotnet run --project bench/ApiLed.Bench -c Release -- broker             # RabbitMQ alone: CPU a message, by publishes in flight
 
         options
           --modes LIST          orchestration,hybrid,choreography (default: all three)
@@ -91,6 +107,7 @@ public sealed record BenchOptions
           --no-build            do not build ApiLed.sln (Release) first
           --keep-data           keep each run's folder (broker files, stores, logs); by default only a failed run's is kept
           --gateway URL --inventory URL --key KEY   for `running` (defaults: run.sh's ports, the demo-bench key)
+          --messages N --in-flight LIST --sizes LIST --prefetch N   for `broker` (defaults 20000; 1,8,64; 1700,4500; 64)
         Each run starts a layer of its own (its own RabbitMQ node, the six services on free ports, fresh stores) and
         stops it afterwards, deleting its folder unless it failed or --keep-data; CPU is read from /proc for every
         process of it, the broker's Erlang VM and the bench itself.
@@ -106,9 +123,9 @@ public sealed record BenchOptions
             i = 1;
         }
 
-        if (options.Command is not ("compare" or "modes" or "running"))
+        if (options.Command is not ("compare" or "modes" or "running" or "broker"))
         {
-            throw new ArgumentException($"Unknown command '{options.Command}'; use compare, modes or running.");
+            throw new ArgumentException($"Unknown command '{options.Command}'; use compare, modes, running or broker.");
         }
 
         var environment = new Dictionary<string, string>();
@@ -119,6 +136,7 @@ public sealed record BenchOptions
             var name = args[i];
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value.");
             int Number() => int.TryParse(Value(), CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw new ArgumentException($"{name} needs a positive whole number.");
+            int[] Numbers() => [.. Value().Split(',').Select(c => int.TryParse(c, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : throw new ArgumentException($"{name} needs positive whole numbers."))];
             options = name switch
             {
                 "--modes" => options with { Modes = ModesOf(Value()) },
@@ -138,6 +156,10 @@ public sealed record BenchOptions
                 "--gateway" => options with { Gateway = Value() },
                 "--inventory" => options with { Inventory = Value() },
                 "--key" => options with { ApiKey = Value() },
+                "--messages" => options with { Messages = Number() },
+                "--in-flight" => options with { InFlight = Numbers() },
+                "--sizes" => options with { MessageSizes = Numbers() },
+                "--prefetch" => options with { Prefetch = Number() is var p && p <= ushort.MaxValue ? (ushort)p : throw new ArgumentException("--prefetch takes 1 to 65535.") },
                 "--store" => (store = Value()) is "sqlite" or "postgres" ? options : throw new ArgumentException("--store takes sqlite or postgres."),
                 "--postgres" => options with { PostgresServer = Value() },
                 "--process-instances" => options with { ProcessInstances = Number() is var n && n <= 2 ? n : throw new ArgumentException("--process-instances takes 1 or 2.") },

@@ -34,6 +34,11 @@ if (options.Command == "running")
     return await RunningLayerRun.RunAsync(options, Say, ct);
 }
 
+if (options.Command == "broker")
+{
+    return await BrokerFloorRun.RunAsync(options, Say, ct);
+}
+
 var root = LayerProcesses.FindRepositoryRoot();
 if (options.Build)
 {

@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using ApiLed.LayerRunner;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+
+namespace ApiLed.Bench;
+
+/// <summary>
+/// The broker's floor (<c>broker</c>): what one message costs RabbitMQ alone, the way ApiLed sends every message
+/// (persistent, to a quorum queue, publisher confirms; consumed at a prefetch and acknowledged one by one), at a few
+/// sizes and depths of publishes in flight, on a node of its own. No service runs: it is the part of the layer's CPU
+/// per order that no change to ApiLed's code can take off the broker, for the number of messages an order sends.
+/// </summary>
+public static class BrokerFloorRun
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+
+    public static Task<int> RunAsync(BenchOptions options, Action<string> say, CancellationToken ct) =>
+        RunFolder.UseAsync("broker-floor", options.KeepData, say, async folder =>
+        {
+            say("starting a RabbitMQ node of its own...");
+            await using var node = await RabbitMqNode.StartAsync(Path.Combine(folder, "rabbitmq"), ct);
+            var beam = node.ProcessId ?? throw new InvalidOperationException("The broker's process id is not known.");
+            var factory = new ConnectionFactory { Uri = new Uri(node.AmqpUrl), RequestedConnectionTimeout = Bound };
+            await using var connection = await factory.CreateConnectionAsync(ct).WaitAsync(Bound, ct);
+
+            var rows = new List<string>();
+            foreach (var size in options.MessageSizes)
+            {
+                foreach (var inFlight in options.InFlight)
+                {
+                    await MeasureAsync(connection, beam, size, inFlight, options.Prefetch, Math.Min(2000, options.Messages), ct); // warm-up, not counted
+                    var (perSecond, brokerMicros, benchMicros) = await MeasureAsync(connection, beam, size, inFlight, options.Prefetch, options.Messages, ct);
+                    say($"  {size} bytes, {inFlight} in flight: {perSecond:F0} messages/s, broker {brokerMicros:F0} µs CPU a message");
+                    rows.Add($"| {size} | {inFlight} | {options.Prefetch} | {perSecond:F0} | {brokerMicros:F0} | {benchMicros:F0} |");
+                }
+            }
+
+            Console.WriteLine();
+            Console.WriteLine($"RabbitMQ's floor, {DateTime.Now:yyyy-MM-dd}, {Environment.ProcessorCount} cores, {options.Messages} messages per row: " +
+                              "persistent, quorum queue, confirmed, consumed and acknowledged one by one");
+            Console.WriteLine();
+            Console.WriteLine("| bytes | publishes in flight | prefetch | messages/s | broker CPU µs a message | client CPU µs a message |");
+            Console.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: |");
+            rows.ForEach(Console.WriteLine);
+            return 0;
+        });
+
+    private static async Task<(double PerSecond, double BrokerMicros, double BenchMicros)> MeasureAsync(
+        IConnection connection, int beam, int size, int inFlight, ushort prefetch, int messages, CancellationToken ct)
+    {
+        var queue = $"bench-floor-{Guid.NewGuid():N}";
+        await using var publisher = await connection.CreateChannelAsync(new CreateChannelOptions(true, true), ct).WaitAsync(Bound, ct);
+        await using var consumer = await connection.CreateChannelAsync(cancellationToken: ct).WaitAsync(Bound, ct);
+        await publisher.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false,
+            new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: ct).WaitAsync(Bound, ct);
+        await consumer.BasicQosAsync(0, prefetch, false, ct).WaitAsync(Bound, ct);
+
+        var received = 0;
+        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handler = new AsyncEventingBasicConsumer(consumer);
+        handler.ReceivedAsync += async (_, delivery) =>
+        {
+            await consumer.BasicAckAsync(delivery.DeliveryTag, multiple: false, ct);
+            if (Interlocked.Increment(ref received) == messages)
+            {
+                all.TrySetResult();
+            }
+        };
+        await consumer.BasicConsumeAsync(queue, autoAck: false, handler, ct).WaitAsync(Bound, ct);
+
+        var body = new byte[size];
+        Random.Shared.NextBytes(body);
+        var properties = new BasicProperties { Persistent = true, ContentType = "application/json" };
+        var brokerBefore = ProcessCpu.CpuTime(beam)!.Value;
+        var benchBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        var window = new List<Task>(inFlight);
+        for (var i = 0; i < messages; i++)
+        {
+            window.Add(publisher.BasicPublishAsync("", queue, mandatory: false, properties, body, ct).AsTask());
+            if (window.Count == inFlight)
+            {
+                await Task.WhenAll(window).WaitAsync(Bound, ct);
+                window.Clear();
+            }
+        }
+
+        await Task.WhenAll(window).WaitAsync(Bound, ct);
+        await all.Task.WaitAsync(Bound, ct);
+        var elapsed = clock.Elapsed;
+        var broker = ProcessCpu.CpuTime(beam)!.Value - brokerBefore;
+        var bench = Process.GetCurrentProcess().TotalProcessorTime - benchBefore;
+        await publisher.QueueDeleteAsync(queue, cancellationToken: ct).WaitAsync(Bound, ct);
+        return (messages / elapsed.TotalSeconds, broker.TotalMicroseconds / messages, bench.TotalMicroseconds / messages);
+    }
+}
