@@ -4,6 +4,7 @@ using System.Text.Json;
 using ApiLed.Contracts;
 using ApiLed.IntegrationTests.Infrastructure;
 using ApiLed.IntegrationTests.Support;
+using Npgsql;
 
 namespace ApiLed.IntegrationTests;
 
@@ -39,10 +40,11 @@ public sealed class MultipleInstanceTests(MultipleInstanceTests.TwoProcessApis l
             orders.AddRange(await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => layer.GatewayClient.PlaceOrderAsync(LayerHttp.Order(sku)))));
         }
 
-        // Each instance runs at most its prefetch (8) sagas at once: with more than 8 running, both are in the middle of
-        // some. Then kill the first.
-        await Eventually.GetAsync(() => layer.ProcessApiClient.SagaCountAsync(SagaStatuses.Running), n => n >= 12, TimeSpan.FromSeconds(30),
-            "both instances to be running sagas");
+        // Kill the first instance once it holds a saga in the middle of its charge (400 ms there), read from the store: a
+        // count of running sagas said nothing of which instance ran them, and under load the first could hold none mid-step.
+        var first = layer.ProcessApi.ProcessId ?? throw new InvalidOperationException("the first process API is not running");
+        await Eventually.GetAsync(() => ChargesInFlightAsync(first), n => n >= 1, TimeSpan.FromSeconds(30),
+            "the first instance to be in the middle of a charge");
         layer.ProcessApi.Kill();
 
         using var survivor = second.CreateClient();
@@ -121,5 +123,20 @@ public sealed class MultipleInstanceTests(MultipleInstanceTests.TwoProcessApis l
         {
             Assert.Equal(SagaStatuses.Completed, (await layer.GatewayClient.GetOrderAsync(orderId)).Status);
         }
+    }
+
+    /// <summary>Sagas whose charge is running (recorded as started, no outcome yet) under a claim of the process API with this pid.</summary>
+    private async Task<long> ChargesInFlightAsync(int pid)
+    {
+        await using var connection = new NpgsqlConnection(layer.Stores.ConnectionStringOf(LayerFixture.StoreNames[LayerService.ProcessApi]));
+        await connection.OpenAsync();
+        await using var query = new NpgsqlCommand("""
+            SELECT count(*) FROM saga_leases l JOIN sagas s ON s.order_id = l.order_id
+            WHERE l.owner LIKE $1 AND s.status = 'running'
+              AND EXISTS (SELECT 1 FROM jsonb_array_elements(s.data::jsonb -> 'steps') step
+                          WHERE step ->> 'name' = 'charge-payment' AND step ->> 'status' = 'running')
+            """, connection);
+        query.Parameters.AddWithValue($"%/{pid}/%");
+        return (long)(await query.ExecuteScalarAsync() ?? 0L);
     }
 }
