@@ -23,28 +23,39 @@ public static class BrokerFloorRun
             var beam = node.ProcessId ?? throw new InvalidOperationException("The broker's process id is not known.");
             var factory = new ConnectionFactory { Uri = new Uri(node.AmqpUrl), RequestedConnectionTimeout = Bound };
             await using var connection = await factory.CreateConnectionAsync(ct).WaitAsync(Bound, ct);
-
-            var rows = new List<string>();
-            foreach (var size in options.MessageSizes)
+            try
             {
-                foreach (var inFlight in options.InFlight)
-                {
-                    await MeasureAsync(connection, beam, size, inFlight, options.Prefetch, Math.Min(2000, options.Messages), ct); // warm-up, not counted
-                    var (perSecond, brokerMicros, benchMicros) = await MeasureAsync(connection, beam, size, inFlight, options.Prefetch, options.Messages, ct);
-                    say($"  {size} bytes, {inFlight} in flight: {perSecond:F0} messages/s, broker {brokerMicros:F0} µs CPU a message");
-                    rows.Add($"| {size} | {inFlight} | {options.Prefetch} | {perSecond:F0} | {brokerMicros:F0} | {benchMicros:F0} |");
-                }
+                return await MeasureAllAsync(connection, beam, options, say, ct);
             }
-
-            Console.WriteLine();
-            Console.WriteLine($"RabbitMQ's floor, {DateTime.Now:yyyy-MM-dd}, {Environment.ProcessorCount} cores, {options.Messages} messages per row: " +
-                              "persistent, quorum queue, confirmed, consumed and acknowledged one by one");
-            Console.WriteLine();
-            Console.WriteLine("| bytes | publishes in flight | prefetch | messages/s | broker CPU µs a message | client CPU µs a message |");
-            Console.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: |");
-            rows.ForEach(Console.WriteLine);
-            return 0;
+            finally
+            {
+                await connection.CloseAsync(Bound); // its channels with it; bounded, so disposing it waits for nothing
+            }
         });
+
+    private static async Task<int> MeasureAllAsync(IConnection connection, int beam, BenchOptions options, Action<string> say, CancellationToken ct)
+    {
+        var rows = new List<string>();
+        foreach (var size in options.MessageSizes)
+        {
+            foreach (var inFlight in options.InFlight)
+            {
+                await MeasureAsync(connection, beam, size, inFlight, options.Prefetch, Math.Min(2000, options.Messages), ct); // warm-up, not counted
+                var (perSecond, brokerMicros, benchMicros) = await MeasureAsync(connection, beam, size, inFlight, options.Prefetch, options.Messages, ct);
+                say($"  {size} bytes, {inFlight} in flight: {perSecond:F0} messages/s, broker {brokerMicros:F0} µs CPU a message");
+                rows.Add($"| {size} | {inFlight} | {options.Prefetch} | {perSecond:F0} | {brokerMicros:F0} | {benchMicros:F0} |");
+            }
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"RabbitMQ's floor, {DateTime.Now:yyyy-MM-dd}, {Environment.ProcessorCount} cores, {options.Messages} messages per row: " +
+                          "persistent, quorum queue, confirmed, consumed and acknowledged one by one");
+        Console.WriteLine();
+        Console.WriteLine("| bytes | publishes in flight | prefetch | messages/s | broker CPU µs a message | client CPU µs a message |");
+        Console.WriteLine("| ---: | ---: | ---: | ---: | ---: | ---: |");
+        rows.ForEach(Console.WriteLine);
+        return 0;
+    }
 
     private static async Task<(double PerSecond, double BrokerMicros, double BenchMicros)> MeasureAsync(
         IConnection connection, int beam, int size, int inFlight, ushort prefetch, int messages, CancellationToken ct)
@@ -73,7 +84,7 @@ public static class BrokerFloorRun
         Random.Shared.NextBytes(body);
         var properties = new BasicProperties { Persistent = true, ContentType = "application/json" };
         var brokerBefore = ProcessCpu.CpuTime(beam)!.Value;
-        var benchBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var benchBefore = ProcessCpu.CpuTime(Environment.ProcessId)!.Value;
         var clock = Stopwatch.StartNew();
         var window = new List<Task>(inFlight);
         for (var i = 0; i < messages; i++)
@@ -90,7 +101,7 @@ public static class BrokerFloorRun
         await all.Task.WaitAsync(Bound, ct);
         var elapsed = clock.Elapsed;
         var broker = ProcessCpu.CpuTime(beam)!.Value - brokerBefore;
-        var bench = Process.GetCurrentProcess().TotalProcessorTime - benchBefore;
+        var bench = ProcessCpu.CpuTime(Environment.ProcessId)!.Value - benchBefore;
         await publisher.QueueDeleteAsync(queue, cancellationToken: ct).WaitAsync(Bound, ct);
         return (messages / elapsed.TotalSeconds, broker.TotalMicroseconds / messages, bench.TotalMicroseconds / messages);
     }

@@ -36,7 +36,16 @@ if (options.Command == "running")
 
 if (options.Command == "broker")
 {
-    return await BrokerFloorRun.RunAsync(options, Say, ct);
+    try
+    {
+        return await BrokerFloorRun.RunAsync(options, Say, ct);
+    }
+    catch (Exception ex) when (ex is InvalidOperationException or IOException or TimeoutException
+                               or RabbitMQ.Client.Exceptions.BrokerUnreachableException or RabbitMQ.Client.Exceptions.OperationInterruptedException)
+    {
+        Console.Error.WriteLine($"The broker bench could not finish: {ex.Message} (its RabbitMQ node's folder under {Path.GetTempPath()}apiled-bench is kept for its logs)");
+        return 1;
+    }
 }
 
 var root = LayerProcesses.FindRepositoryRoot();
