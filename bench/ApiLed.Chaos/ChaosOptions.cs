@@ -79,6 +79,9 @@ internal sealed record ChaosOptions
           --data-dir DIR          where the layer's stores, logs and broker node live (default: a new temp folder)
           --keep-data             keep that folder (it is kept anyway when a violation was found)
           --no-build              do not build ApiLed.sln (Release) before starting the layer
+          --ports FIRST-LAST      take the layer's, broker's and WireMock's ports in turn from this range (at least 32
+                                  ports) instead of the system's ephemeral ones: two runs at once on one machine given
+                                  ranges that do not overlap never share a port
           --wiremock-jar FILE     the WireMock standalone jar (default: APILED_WIREMOCK_JAR, then tests/tools/node_modules)
           --use-running           use a running layer instead (no faults can be injected into it):
             --gateway URL --api-key KEY --operator-key KEY --inventory URL --billing URL --shipping URL
@@ -105,6 +108,9 @@ internal sealed record ChaosOptions
     public bool Build { get; init; } = true;
     public string? WireMockJar { get; init; }
     public bool UseRunning { get; init; }
+
+    /// <summary>Where the run's ports come from (<c>--ports</c>); null lets the system pick ephemeral ones.</summary>
+    public PortRange? Ports { get; init; }
 
     /// <summary>The stores' PostgreSQL server (<c>--store postgres</c>); null keeps SQLite files.</summary>
     public string? PostgresServer { get; init; }
@@ -193,6 +199,7 @@ internal sealed record ChaosOptions
                 "--data-dir" => options with { DataDirectory = Path.GetFullPath(Value()) },
                 "--keep-data" => options with { KeepData = true },
                 "--no-build" => options with { Build = false },
+                "--ports" => options with { Ports = PortRange.Parse(name, Value()) },
                 "--wiremock-jar" => options with { WireMockJar = Path.GetFullPath(Value()) },
                 "--use-running" => options with { UseRunning = true },
                 "--store" => OneOf(Value(), "--store", "sqlite", "postgres") == "postgres"

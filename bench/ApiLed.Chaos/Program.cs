@@ -17,6 +17,11 @@ catch (ArgumentException e)
     return e.Message.Length > 0 ? 2 : 0;
 }
 
+if (options.Ports is { } ports)
+{
+    FreePorts.UseRange(ports);
+}
+
 // Ctrl-C and SIGTERM cancel the run; whatever was started is still stopped below.
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };

@@ -1,31 +1,13 @@
-using System.Net;
-using System.Net.Sockets;
-
 namespace ApiLed.LayerRunner;
 
-/// <summary>TCP ports of 127.0.0.1 that were free a moment ago, never the same one twice in a run.</summary>
+/// <summary>The ports of this process's layer, broker nodes and WireMock: one <see cref="PortPool"/> for the whole run.</summary>
 public static class FreePorts
 {
-    private static readonly HashSet<int> Handed = [];
-    private static readonly Lock Gate = new();
+    private static PortPool _pool = new(null);
 
-    public static int Next()
-    {
-        for (var attempt = 0; attempt < 50; attempt++)
-        {
-            var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            listener.Stop();
-            lock (Gate)
-            {
-                if (Handed.Add(port))
-                {
-                    return port;
-                }
-            }
-        }
+    /// <summary>Takes every later port from <paramref name="range"/> (<c>--ports</c>); call it before the first <see cref="Next"/>.</summary>
+    public static void UseRange(PortRange range) => _pool = new PortPool(range);
 
-        throw new InvalidOperationException("No free TCP port was found on 127.0.0.1.");
-    }
+    /// <summary>A TCP port of 127.0.0.1 that was free a moment ago, never the same one twice in a run.</summary>
+    public static int Next() => _pool.Next();
 }

@@ -3,6 +3,8 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using ApiLed.IntegrationTests.Infrastructure;
+using ApiLed.IntegrationTests.Support;
+using ApiLed.LayerRunner;
 using Xunit.Abstractions;
 
 namespace ApiLed.IntegrationTests;
@@ -11,35 +13,68 @@ namespace ApiLed.IntegrationTests;
 /// The short chaos run of <c>bench/ApiLed.Chaos</c> in each mode: 300 orders of the mix, each fault once (process API
 /// killed, billing killed, broker app stopped, inventory killed with its participant, broker node restarted, WireMock
 /// faults in front of billing), then the invariants checked against the system APIs' own records. The tool starts its
-/// own layer and RabbitMQ node, so these tests do not touch the suite's broker.
+/// own layer and RabbitMQ node, so these tests do not touch the suite's broker. A run spends most of its two minutes
+/// waiting out its faults (a quarter of the machine's CPU), so two runs go at once, each given its own range of ports
+/// below the system's ephemeral ones (<c>--ports</c>) so that they can never be handed the same port.
 /// </summary>
 public sealed class ChaosTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan RunLimit = TimeSpan.FromMinutes(9);
 
     [Theory]
-    [InlineData("orchestration", false)]
-    [InlineData("hybrid", false)]
-    [InlineData("choreography", false)]
-    [InlineData("choreography", true)] // the default flow's approval step; the tool approves, rejects, or leaves to the deadline
-    public async Task Short_chaos_run_keeps_every_invariant(string mode, bool approvals)
+    [InlineData("orchestration", false, "hybrid", false)]
+    [InlineData("choreography", false, "choreography", true)] // with true: the default flow's approval step; the tool approves, rejects, or leaves to the deadline
+    public async Task Two_short_chaos_runs_at_once_keep_every_invariant(string mode, bool approvals, string otherMode, bool otherApprovals)
     {
+        var runs = await Task.WhenAll(
+            RunAsync(mode, approvals, new PortRange(21000, 21499)),
+            RunAsync(otherMode, otherApprovals, new PortRange(21500, 21999)));
+        foreach (var run in runs)
+        {
+            output.WriteLine($"===== {run.Name} (exit code {run.ExitCode}) =====");
+            output.WriteLine(run.Log);
+        }
+
+        foreach (var run in runs)
+        {
+            AssertEveryInvariantHeld(run);
+        }
+
+        foreach (var run in runs)
+        {
+            try
+            {
+                Directory.Delete(run.Folder, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private static async Task<ChaosRun> RunAsync(string mode, bool approvals, PortRange ports)
+    {
+        var name = approvals ? $"{mode} with approvals" : mode;
         var folder = Path.Combine(Path.GetTempPath(), "apiled-tests", $"chaos-{mode}-{Guid.NewGuid():N}"[..32]);
         var reportPath = Path.Combine(folder, "report.json");
         var (exitCode, log) = await RunChaosAsync(
             ["--mode", mode, "--orders", "300", "--faults", "once", "--seed", "7", "--settle-timeout", "90", "--no-build",
-             "--data-dir", Path.Combine(folder, "layer"), "--report", reportPath, .. approvals ? new[] { "--approvals", "--approval-deadline", "20" } : []]);
-        output.WriteLine(log);
+             "--ports", ports.ToString(), "--data-dir", Path.Combine(folder, "layer"), "--report", reportPath,
+             .. approvals ? new[] { "--approvals", "--approval-deadline", "20" } : []]);
+        return new ChaosRun(name, approvals, folder, reportPath, exitCode, log);
+    }
 
-        Assert.True(File.Exists(reportPath), $"The chaos run wrote no report (exit code {exitCode}):{Environment.NewLine}{log}");
-        using var report = JsonDocument.Parse(await File.ReadAllTextAsync(reportPath));
+    private static void AssertEveryInvariantHeld(ChaosRun run)
+    {
+        Assert.True(File.Exists(run.ReportPath), $"The {run.Name} chaos run wrote no report (exit code {run.ExitCode}):{Environment.NewLine}{run.Log}");
+        using var report = JsonDocument.Parse(File.ReadAllText(run.ReportPath));
         var violations = report.RootElement.GetProperty("violations").EnumerateArray()
             .Select(v => $"{v.GetProperty("invariant").GetString()}: {v.GetProperty("orderId").GetString() ?? "(run)"}: {v.GetProperty("detail").GetString()}")
             .ToList();
-        Assert.True(violations.Count == 0, $"{violations.Count} violations in {mode}:{Environment.NewLine}{string.Join(Environment.NewLine, violations.Take(40))}{Environment.NewLine}{log}");
-        Assert.Equal(300, report.RootElement.GetProperty("accepted").GetInt32());
-        Assert.Equal(0, report.RootElement.GetProperty("unsettled").GetInt32());
-        if (approvals)
+        Assert.True(violations.Count == 0, $"{violations.Count} violations in {run.Name}:{Environment.NewLine}{string.Join(Environment.NewLine, violations.Take(40))}{Environment.NewLine}{run.Log}");
+        Assert.True(report.RootElement.GetProperty("accepted").GetInt32() == 300, $"{run.Name}: {report.RootElement.GetProperty("accepted").GetInt32()} of 300 orders accepted");
+        Assert.True(report.RootElement.GetProperty("unsettled").GetInt32() == 0, $"{run.Name}: {report.RootElement.GetProperty("unsettled").GetInt32()} orders unsettled");
+        if (run.Approvals)
         {
             // Some approvals were taken by the tool's operator, and large orders both completed (approved) and failed (rejected).
             string Figure(string name) => report.RootElement.GetProperty("figures").EnumerateArray()
@@ -50,15 +85,8 @@ public sealed class ChaosTests(ITestOutputHelper output)
         }
 
         Assert.All(report.RootElement.GetProperty("faults").EnumerateArray(), f => Assert.True(
-            f.GetProperty("error").ValueKind == JsonValueKind.Null, $"fault {f.GetProperty("name").GetString()} failed: {f.GetProperty("error")}"));
-        Assert.Equal(0, exitCode);
-        try
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+            f.GetProperty("error").ValueKind == JsonValueKind.Null, $"{run.Name}: fault {f.GetProperty("name").GetString()} failed: {f.GetProperty("error")}"));
+        Assert.True(run.ExitCode == 0, $"the {run.Name} chaos run exited with {run.ExitCode}");
     }
 
     /// <summary>Runs the built chaos tool; on the time limit it is asked to stop (SIGTERM, so it stops its layer and broker node), then killed.</summary>

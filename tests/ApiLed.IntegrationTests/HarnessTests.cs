@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using ApiLed.IntegrationTests.Infrastructure;
+using ApiLed.LayerRunner;
 
 namespace ApiLed.IntegrationTests;
 
@@ -55,6 +56,47 @@ public sealed class HarnessTests(HarnessWireMockFixture wireMock) : IClassFixtur
         var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, ports[0]);
         listener.Start();
         listener.Stop();
+    }
+
+    [Fact]
+    public void A_pool_given_a_range_hands_its_free_ports_in_turn_and_skips_one_that_is_held()
+    {
+        var range = new PortRange(23400, 23431);
+        using var held = new System.Net.Sockets.TcpListener(IPAddress.Loopback, range.First + 1);
+        held.Start();
+        var pool = new PortPool(range);
+
+        var ports = new List<int>();
+        void TakeEveryPort()
+        {
+            while (ports.Count <= range.Last - range.First + 1)
+            {
+                ports.Add(pool.Next());
+            }
+        }
+
+        var exhausted = Assert.Throws<InvalidOperationException>(TakeEveryPort);
+
+        Assert.Contains(range.ToString(), exhausted.Message);
+        Assert.NotEmpty(ports);
+        Assert.All(ports, p => Assert.InRange(p, range.First, range.Last));
+        Assert.DoesNotContain(range.First + 1, ports);
+        Assert.Equal(ports.Order(), ports); // in turn, each once
+        Assert.Equal(ports.Count, ports.Distinct().Count());
+        held.Stop();
+    }
+
+    [Theory]
+    [InlineData("21000")]
+    [InlineData("100-1000")]
+    [InlineData("21000-21010")]
+    [InlineData("22000-21000")]
+    [InlineData("21000-70000")]
+    public void A_port_range_that_is_not_one_is_refused_with_a_message_naming_the_option(string text)
+    {
+        var refused = Assert.Throws<ArgumentException>(() => PortRange.Parse("--ports", text));
+        Assert.StartsWith("--ports takes a range", refused.Message);
+        Assert.Contains(text, refused.Message);
     }
 
     [Fact]
