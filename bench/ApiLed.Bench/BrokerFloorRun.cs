@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ApiLed.LayerRunner;
+using ApiLed.Messaging;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
@@ -22,14 +23,14 @@ public static class BrokerFloorRun
             await using var node = await RabbitMqNode.StartAsync(Path.Combine(folder, "rabbitmq"), ct);
             var beam = node.ProcessId ?? throw new InvalidOperationException("The broker's process id is not known.");
             var factory = new ConnectionFactory { Uri = new Uri(node.AmqpUrl), RequestedConnectionTimeout = Bound };
-            await using var connection = await factory.CreateConnectionAsync(ct).WaitAsync(Bound, ct);
+            var connection = await BoundedBrokerCall.RunAsync(factory.CreateConnectionAsync, Bound, "Opening the connection", ct);
             try
             {
                 return await MeasureAllAsync(connection, beam, options, say, ct);
             }
             finally
             {
-                await connection.CloseAsync(Bound); // its channels with it; bounded, so disposing it waits for nothing
+                await BoundedBrokerCall.DisposeQuietlyAsync(connection, Bound); // its channels with it
             }
         });
 
@@ -61,12 +62,29 @@ public static class BrokerFloorRun
         IConnection connection, int beam, int size, int inFlight, ushort prefetch, int messages, CancellationToken ct)
     {
         var queue = $"bench-floor-{Guid.NewGuid():N}";
-        await using var publisher = await connection.CreateChannelAsync(new CreateChannelOptions(true, true), ct).WaitAsync(Bound, ct);
-        await using var consumer = await connection.CreateChannelAsync(cancellationToken: ct).WaitAsync(Bound, ct);
-        await publisher.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false,
-            new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: ct).WaitAsync(Bound, ct);
-        await consumer.BasicQosAsync(0, prefetch, false, ct).WaitAsync(Bound, ct);
+        var publisher = await BoundedBrokerCall.RunAsync(token => connection.CreateChannelAsync(new CreateChannelOptions(true, true), token),
+            Bound, "Opening the publishing channel", ct);
+        var consumer = await BoundedBrokerCall.RunAsync(token => connection.CreateChannelAsync(cancellationToken: token),
+            Bound, "Opening the consuming channel", ct);
+        try
+        {
+            await BoundedBrokerCall.RunAsync(token => publisher.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false,
+                new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: token), Bound, $"Declaring {queue}", ct);
+            await BoundedBrokerCall.RunAsync(token => consumer.BasicQosAsync(0, prefetch, false, token), Bound, "Setting the prefetch", ct);
+            var measured = await PublishAndConsumeAsync(publisher, consumer, queue, beam, size, inFlight, messages, ct);
+            await BoundedBrokerCall.RunAsync(token => publisher.QueueDeleteAsync(queue, cancellationToken: token), Bound, $"Deleting {queue}", ct);
+            return measured;
+        }
+        finally
+        {
+            await BoundedBrokerCall.DisposeQuietlyAsync(consumer, Bound);
+            await BoundedBrokerCall.DisposeQuietlyAsync(publisher, Bound);
+        }
+    }
 
+    private static async Task<(double PerSecond, double BrokerMicros, double BenchMicros)> PublishAndConsumeAsync(
+        IChannel publisher, IChannel consumer, string queue, int beam, int size, int inFlight, int messages, CancellationToken ct)
+    {
         var received = 0;
         var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var handler = new AsyncEventingBasicConsumer(consumer);
@@ -78,7 +96,7 @@ public static class BrokerFloorRun
                 all.TrySetResult();
             }
         };
-        await consumer.BasicConsumeAsync(queue, autoAck: false, handler, ct).WaitAsync(Bound, ct);
+        await BoundedBrokerCall.RunAsync(token => consumer.BasicConsumeAsync(queue, autoAck: false, handler, token), Bound, $"Consuming {queue}", ct);
 
         var body = new byte[size];
         Random.Shared.NextBytes(body);
@@ -102,7 +120,6 @@ public static class BrokerFloorRun
         var elapsed = clock.Elapsed;
         var broker = ProcessCpu.CpuTime(beam)!.Value - brokerBefore;
         var bench = ProcessCpu.CpuTime(Environment.ProcessId)!.Value - benchBefore;
-        await publisher.QueueDeleteAsync(queue, cancellationToken: ct).WaitAsync(Bound, ct);
         return (messages / elapsed.TotalSeconds, broker.TotalMicroseconds / messages, bench.TotalMicroseconds / messages);
     }
 }

@@ -132,11 +132,12 @@ public sealed class MultipleInstanceTests(MultipleInstanceTests.TwoProcessApis l
         await connection.OpenAsync();
         await using var query = new NpgsqlCommand("""
             SELECT count(*) FROM saga_leases l JOIN sagas s ON s.order_id = l.order_id
-            WHERE l.owner LIKE $1 AND s.status = 'running'
+            WHERE l.owner LIKE $1 AND s.status = $2
               AND EXISTS (SELECT 1 FROM jsonb_array_elements(s.data::jsonb -> 'steps') step
                           WHERE step ->> 'name' = 'charge-payment' AND step ->> 'status' = 'running')
             """, connection);
         query.Parameters.AddWithValue($"%/{pid}/%");
+        query.Parameters.AddWithValue(SagaStatuses.Running);
         return (long)(await query.ExecuteScalarAsync() ?? 0L);
     }
 }
